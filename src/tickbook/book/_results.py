@@ -1,0 +1,209 @@
+"""What the Exchange answers: submit, cancel and modify results, trades, orders.
+
+``SubmitResult`` and ``Trade`` come back on every hot call, so they are tuple subclasses built
+straight from the kernel's answer (a frozen dataclass costs several times more to create);
+their fields are read-only properties. The rarer results are frozen slotted dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import TYPE_CHECKING
+
+from tickbook.core import OrderStatus, Side, TickbookError, TimeInForce, format_price
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = [
+    "CancelResult",
+    "ModifyResult",
+    "Order",
+    "StopOrder",
+    "StopStatus",
+    "StopSubmitResult",
+    "SubmitResult",
+    "Trade",
+]
+
+_STATUSES = tuple(OrderStatus)
+_SIDES = tuple(Side)
+
+
+class Trade(tuple):
+    """One execution: the resting order's price, the quantity, and both order ids.
+
+    Fields: ``id``, ``price`` (ticks), ``quantity``, ``aggressor_order_id``,
+    ``passive_order_id``, ``timestamp`` (logical clock), ``aggressor_side``.
+    """
+
+    __slots__ = ()
+
+    id = property(itemgetter(0), doc="Trade id, increasing from 1.")
+    price = property(itemgetter(1), doc="Price in ticks: the resting order's price.")
+    quantity = property(itemgetter(2), doc="Quantity traded.")
+    aggressor_order_id = property(itemgetter(3), doc="Id of the incoming order.")
+    passive_order_id = property(itemgetter(4), doc="Id of the resting order.")
+    timestamp = property(itemgetter(5), doc="Logical clock of the operation that traded.")
+
+    @property
+    def aggressor_side(self) -> Side:
+        """Side of the incoming order."""
+        return _SIDES[self[6]]
+
+    @property
+    def trade_id(self) -> int:
+        """Alias of ``id``."""
+        return self[0]
+
+    @staticmethod
+    def vwap(trades: list[Trade]) -> float | None:
+        """Return the volume-weighted average price (ticks) of ``trades``, ``None`` if empty."""
+        volume = sum(t[2] for t in trades)
+        if volume == 0:
+            return None
+        return sum(t[1] * t[2] for t in trades) / volume
+
+    def __repr__(self) -> str:
+        return (
+            f"Trade(id={self[0]}, price={format_price(self[1])}, quantity={self[2]}, "
+            f"aggressor={self[3]}, passive={self[4]}, side={_SIDES[self[6]].name.lower()})"
+        )
+
+
+class TradeLog:
+    """The rows of the exchange's trade log that results point into.
+
+    The exchange swaps in a larger array when the log grows (rows keep their index) and starts
+    a new ``TradeLog`` when the log is cleared, so a result's trades never go stale.
+    """
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.rows = rows
+
+    def trades(self, lo: int, hi: int) -> list[Trade]:
+        """Return rows ``[lo, hi)`` as ``Trade`` objects."""
+        new = tuple.__new__
+        return [new(Trade, row) for row in self.rows[lo:hi].tolist()]
+
+
+class SubmitResult(tuple):
+    """What happened to a submitted order, at once.
+
+    Fields: ``order_id``, ``status``, ``trades`` (the order's own fills, as the aggressor),
+    ``filled_quantity``, ``resting_quantity``, ``cancelled_quantity``. The three quantities
+    add up to the order's quantity.
+    """
+
+    __slots__ = ()
+
+    order_id = property(itemgetter(0), doc="The id the exchange gave the order.")
+    filled_quantity = property(itemgetter(2), doc="Quantity traded at once.")
+    resting_quantity = property(itemgetter(3), doc="Quantity left resting on the book.")
+    cancelled_quantity = property(itemgetter(4), doc="Quantity cancelled (IOC, FOK, STP, ...).")
+
+    @property
+    def status(self) -> OrderStatus:
+        """Order status right after the submit."""
+        return _STATUSES[self[1]]
+
+    @property
+    def trades(self) -> list[Trade]:
+        """The trades in which this order was the aggressor."""
+        return self[7].trades(self[5], self[6])
+
+    @property
+    def trade_count(self) -> int:
+        """Number of trades, without building them."""
+        return self[6] - self[5]
+
+    def __repr__(self) -> str:
+        return (
+            f"SubmitResult(order_id={self[0]}, status={_STATUSES[self[1]].name}, "
+            f"filled={self[2]}, resting={self[3]}, cancelled={self[4]}, "
+            f"trades={self[6] - self[5]})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CancelResult:
+    """Outcome of a cancel (or a quantity reduction)."""
+
+    success: bool
+    cancelled_quantity: int
+    error: TickbookError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModifyResult:
+    """Outcome of a cancel-and-replace: the old order's remainder and the new order."""
+
+    success: bool
+    old_order_id: int
+    new_order_id: int | None
+    cancelled_quantity: int
+    submit: SubmitResult | None = None
+    error: TickbookError | None = None
+
+    @property
+    def trades(self) -> list[Trade]:
+        """Trades of the replacement order as the aggressor."""
+        return self.submit.trades if self.submit is not None else []
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """An order as the book holds it (``price`` is ``None`` for a market order)."""
+
+    id: int
+    side: Side
+    price: int | None
+    original_quantity: int
+    remaining_quantity: int
+    filled_quantity: int
+    cancelled_quantity: int
+    status: OrderStatus
+    time_in_force: TimeInForce
+    timestamp: int
+    owner: int = 0
+    display_quantity: int | None = None
+    visible_quantity: int = 0
+    post_only: bool = False
+
+
+class StopStatus:
+    """Lifecycle of a stop order: waiting, turned into an order, or cancelled."""
+
+    PENDING = "pending"
+    TRIGGERED = "triggered"
+    CANCELLED = "cancelled"
+
+    ALL = (PENDING, TRIGGERED, CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class StopSubmitResult:
+    """The id of a new stop order and whether it is still pending."""
+
+    order_id: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class StopOrder:
+    """A stop order; once triggered it is an order with the same id (see ``get_order``)."""
+
+    id: int
+    side: Side
+    stop_price: int
+    limit_price: int | None
+    quantity: int
+    time_in_force: TimeInForce
+    status: str
+    timestamp: int
+    trail_method: str | None = None
+    trail_value: float | int | None = None
+    atr_period: int | None = None

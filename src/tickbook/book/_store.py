@@ -1,0 +1,402 @@
+"""Data-structure primitives of the book: the id index, order slots, price levels, queues.
+
+Plain Numba functions over the arrays of a ``BookState`` (columns in ``_layout.py``). They
+trust their callers: the operations in ``_kernels.py`` validate first and call these only on
+a consistent state, after ``ensure_room`` has made space.
+
+* The id index is an open-addressing hash table (linear probing, backward-shift deletion)
+  from order id to slot, kept at most half full.
+* Order slots are rows of ``oq``/``ol``/``om``; freed rows go on a free list.
+* Each side's levels are sorted by key (price on the bid, -price on the ask) with the best
+  level last, so that the best price, and removing it, is O(1). A level keeps a doubly linked
+  FIFO queue of its orders through ``ol[:, L_NEXT/L_PREV]``.
+"""
+
+import numpy as np
+from numba import njit
+
+from tickbook.book._layout import (
+    EMPTY_KEY,
+    H_ATR_N,
+    H_BEST,
+    H_FREE,
+    H_IX_COUNT,
+    H_IX_SHIFT,
+    H_LAST_PRICE,
+    H_NEVENTS,
+    H_NEXT_TRADE_ID,
+    H_NFREE,
+    H_NLEV,
+    H_NPENDING,
+    H_NRESTING,
+    H_NSTOPS,
+    H_NTRADES,
+    H_OP_HI,
+    H_OP_LO,
+    H_RECORD,
+    H_USED,
+    L_NEXT,
+    L_PREV,
+    M_STATUS,
+    MAX_ATR_PERIOD,
+    O_ID,
+    ST_FREE,
+    T_AGGRESSOR,
+    T_ID,
+    T_PASSIVE,
+    T_PRICE,
+    T_QTY,
+    T_SIDE,
+    T_TS,
+    TRADE_COLS,
+    V_COUNT,
+    V_HEAD,
+    V_KEY,
+    V_QTY,
+    V_TAIL,
+)
+
+_GOLDEN = np.uint64(11400714819323198485)  # 2**64 / phi: Fibonacci hashing
+
+
+# -- id index ---------------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _home(key, shift):
+    return np.int64((np.uint64(key) * _GOLDEN) >> np.uint64(shift))
+
+
+@njit(cache=True)
+def ix_find(st, key):
+    """Return the slot of order ``key``, or -1."""
+    keys = st.ix_keys
+    mask = keys.shape[0] - 1
+    i = _home(key, st.hdr[H_IX_SHIFT])
+    while True:
+        k = keys[i]
+        if k == key:
+            return np.int64(st.ix_vals[i])
+        if k == EMPTY_KEY:
+            return np.int64(-1)
+        i = (i + 1) & mask
+
+
+@njit(cache=True)
+def ix_insert(st, key, slot):
+    """Map order ``key`` to ``slot`` (the key must not be present)."""
+    keys = st.ix_keys
+    mask = keys.shape[0] - 1
+    i = _home(key, st.hdr[H_IX_SHIFT])
+    while keys[i] != EMPTY_KEY:
+        i = (i + 1) & mask
+    keys[i] = key
+    st.ix_vals[i] = slot
+    st.hdr[H_IX_COUNT] += 1
+
+
+@njit(cache=True)
+def ix_delete(st, key):
+    """Remove order ``key`` from the index, shifting its probe chain back."""
+    keys = st.ix_keys
+    vals = st.ix_vals
+    mask = keys.shape[0] - 1
+    shift = st.hdr[H_IX_SHIFT]
+    i = _home(key, shift)
+    while keys[i] != key:
+        if keys[i] == EMPTY_KEY:
+            return
+        i = (i + 1) & mask
+    j = i
+    while True:
+        j = (j + 1) & mask
+        k = keys[j]
+        if k == EMPTY_KEY:
+            break
+        h = _home(k, shift)
+        # the entry at j may move to the hole at i unless its home lies cyclically in (i, j]
+        if i <= j:
+            stays = i < h <= j
+        else:
+            stays = h > i or h <= j
+        if not stays:
+            keys[i] = k
+            vals[i] = vals[j]
+            i = j
+    keys[i] = EMPTY_KEY
+    st.hdr[H_IX_COUNT] -= 1
+
+
+@njit(cache=True, inline="always")
+def _log2(n):
+    b = 0
+    while (np.int64(1) << b) < n:
+        b += 1
+    return b
+
+
+@njit(cache=True)
+def _rehash(st, size):
+    old_keys = st.ix_keys
+    old_vals = st.ix_vals
+    st.ix_keys = np.full(size, EMPTY_KEY, np.int64)
+    st.ix_vals = np.zeros(size, np.int32)
+    st.hdr[H_IX_SHIFT] = 64 - _log2(size)
+    st.hdr[H_IX_COUNT] = 0
+    for i in range(old_keys.shape[0]):
+        if old_keys[i] != EMPTY_KEY:
+            ix_insert(st, old_keys[i], old_vals[i])
+
+
+# -- room -------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def ensure_room(st, orders, levels, events, stops):
+    """Grow any array that lacks room for this many new orders, levels, events and stops.
+
+    Growing copies; it changes no content, so an operation may call it before validating.
+    """
+    hdr = st.hdr
+    cap = st.oq.shape[0]
+    if cap - hdr[H_USED] + hdr[H_NFREE] < orders:
+        new_cap = cap * 2
+        while new_cap - hdr[H_USED] + hdr[H_NFREE] < orders:
+            new_cap *= 2
+        oq = np.zeros((new_cap, st.oq.shape[1]), np.int64)
+        ol = np.full((new_cap, st.ol.shape[1]), -1, np.int32)
+        om = np.full((new_cap, st.om.shape[1]), -1, np.int8)
+        oq[:cap] = st.oq
+        ol[:cap] = st.ol
+        om[:cap] = st.om
+        st.oq = oq
+        st.ol = ol
+        st.om = om
+    size = st.ix_keys.shape[0]
+    if 2 * (hdr[H_IX_COUNT] + orders) > size:
+        while 2 * (hdr[H_IX_COUNT] + orders) > size:
+            size *= 2
+        _rehash(st, size)
+    lcap = st.lv.shape[1]
+    need = max(hdr[H_NLEV], hdr[H_NLEV + 1]) + levels
+    if need > lcap:
+        while need > lcap:
+            lcap *= 2
+        lv = np.zeros((2, lcap, st.lv.shape[2]), np.int64)
+        lv[:, : st.lv.shape[1], :] = st.lv
+        st.lv = lv
+    if hdr[H_RECORD] and hdr[H_NEVENTS] + events > st.ev.shape[0]:
+        ecap = max(st.ev.shape[0], 16)
+        while hdr[H_NEVENTS] + events > ecap:
+            ecap *= 2
+        ev = np.zeros(ecap, st.ev.dtype)
+        ev[: hdr[H_NEVENTS]] = st.ev[: hdr[H_NEVENTS]]
+        st.ev = ev
+    if hdr[H_NSTOPS] + stops > st.sp.shape[0]:
+        scap = st.sp.shape[0] * 2
+        while hdr[H_NSTOPS] + stops > scap:
+            scap *= 2
+        sp = np.zeros((scap, st.sp.shape[1]), np.int64)
+        sp[: hdr[H_NSTOPS]] = st.sp[: hdr[H_NSTOPS]]
+        st.sp = sp
+
+
+@njit(cache=True, inline="always")
+def room_needed(st):
+    """Return the orders an operation may create: itself, a replacement, and every stop."""
+    return 2 + st.hdr[H_NPENDING]
+
+
+# -- order slots ------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def alloc_slot(st):
+    """Take a free order slot (room was ensured)."""
+    hdr = st.hdr
+    f = hdr[H_FREE]
+    if f >= 0:
+        hdr[H_FREE] = st.ol[f, L_NEXT]
+        hdr[H_NFREE] -= 1
+        return f
+    s = hdr[H_USED]
+    hdr[H_USED] = s + 1
+    return s
+
+
+@njit(cache=True)
+def free_slot(st, slot):
+    """Forget the order in ``slot``: drop it from the index and put the slot on the free list."""
+    ix_delete(st, st.oq[slot, O_ID])
+    st.om[slot, M_STATUS] = ST_FREE
+    st.ol[slot, L_NEXT] = st.hdr[H_FREE]
+    st.hdr[H_FREE] = slot
+    st.hdr[H_NFREE] += 1
+
+
+# -- price levels -----------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def key_of(side, price):
+    """Return the sort key of ``price`` on ``side``: ascending toward the best level."""
+    return price if side == 0 else -price
+
+
+@njit(cache=True)
+def level_search(st, side, key):
+    """Return (index, found): where ``key`` is, or where it would be inserted."""
+    lv = st.lv
+    lo = 0
+    hi = st.hdr[H_NLEV + side]
+    # most activity is at the top of the book: look at the best level first
+    if hi > 0:
+        top = lv[side, hi - 1, V_KEY]
+        if key == top:
+            return hi - 1, True
+        if key > top:
+            return hi, False
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        k = lv[side, mid, V_KEY]
+        if k < key:
+            lo = mid + 1
+        elif k > key:
+            hi = mid
+        else:
+            return mid, True
+    return lo, False
+
+
+@njit(cache=True)
+def level_insert(st, side, index, key):
+    """Open an empty level for ``key`` at ``index``, shifting worse levels down (room ensured)."""
+    lv = st.lv
+    n = st.hdr[H_NLEV + side]
+    for i in range(n, index, -1):
+        for c in range(5):
+            lv[side, i, c] = lv[side, i - 1, c]
+    lv[side, index, V_KEY] = key
+    lv[side, index, V_QTY] = 0
+    lv[side, index, V_HEAD] = -1
+    lv[side, index, V_TAIL] = -1
+    lv[side, index, V_COUNT] = 0
+    st.hdr[H_NLEV + side] = n + 1
+
+
+@njit(cache=True)
+def level_remove(st, side, index):
+    """Close the (empty) level at ``index``."""
+    lv = st.lv
+    n = st.hdr[H_NLEV + side] - 1
+    for i in range(index, n):
+        for c in range(5):
+            lv[side, i, c] = lv[side, i + 1, c]
+    st.hdr[H_NLEV + side] = n
+
+
+@njit(cache=True)
+def refresh_best(st):
+    """Store each side's best price in the header (0 for an empty side)."""
+    hdr = st.hdr
+    lv = st.lv
+    n = hdr[H_NLEV]
+    hdr[H_BEST] = lv[0, n - 1, V_KEY] if n > 0 else 0
+    n = hdr[H_NLEV + 1]
+    hdr[H_BEST + 1] = -lv[1, n - 1, V_KEY] if n > 0 else 0
+
+
+# -- queues -----------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def queue_append(st, side, li, slot, visible):
+    """Put ``slot`` at the back of level ``li``'s queue with ``visible`` displayed quantity."""
+    lv = st.lv
+    ol = st.ol
+    tail = lv[side, li, V_TAIL]
+    ol[slot, L_PREV] = tail
+    ol[slot, L_NEXT] = -1
+    if tail >= 0:
+        ol[tail, L_NEXT] = slot
+    else:
+        lv[side, li, V_HEAD] = slot
+    lv[side, li, V_TAIL] = slot
+    lv[side, li, V_COUNT] += 1
+    lv[side, li, V_QTY] += visible
+    st.hdr[H_NRESTING] += 1
+
+
+@njit(cache=True)
+def queue_unlink(st, side, li, slot, visible):
+    """Take ``slot`` (showing ``visible``) out of level ``li``'s queue; the level may empty."""
+    lv = st.lv
+    ol = st.ol
+    prev = ol[slot, L_PREV]
+    nxt = ol[slot, L_NEXT]
+    if prev >= 0:
+        ol[prev, L_NEXT] = nxt
+    else:
+        lv[side, li, V_HEAD] = nxt
+    if nxt >= 0:
+        ol[nxt, L_PREV] = prev
+    else:
+        lv[side, li, V_TAIL] = prev
+    ol[slot, L_NEXT] = -1
+    ol[slot, L_PREV] = -1
+    lv[side, li, V_COUNT] -= 1
+    lv[side, li, V_QTY] -= visible
+    st.hdr[H_NRESTING] -= 1
+
+
+# -- trades -----------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def record_trade(st, price, qty, aggressor, passive, ts, side):
+    """Append a trade to the log (growing it) and feed the last-price statistics."""
+    hdr = st.hdr
+    n = hdr[H_NTRADES]
+    if n == st.tr.shape[0]:
+        grown = np.zeros((2 * n, TRADE_COLS), np.int64)
+        grown[:n] = st.tr
+        st.tr = grown
+    tr = st.tr
+    tr[n, T_ID] = hdr[H_NEXT_TRADE_ID]
+    tr[n, T_PRICE] = price
+    tr[n, T_QTY] = qty
+    tr[n, T_AGGRESSOR] = aggressor
+    tr[n, T_PASSIVE] = passive
+    tr[n, T_TS] = ts
+    tr[n, T_SIDE] = side
+    hdr[H_NTRADES] = n + 1
+    hdr[H_NEXT_TRADE_ID] += 1
+    last = hdr[H_LAST_PRICE]
+    if last > 0:
+        st.ring[hdr[H_ATR_N] % MAX_ATR_PERIOD] = abs(price - last)
+        hdr[H_ATR_N] += 1
+    hdr[H_LAST_PRICE] = price
+    if hdr[H_NPENDING] > 0:
+        if hdr[H_OP_HI] == 0 or price > hdr[H_OP_HI]:
+            hdr[H_OP_HI] = price
+        if hdr[H_OP_LO] == 0 or price < hdr[H_OP_LO]:
+            hdr[H_OP_LO] = price
+
+
+@njit(cache=True)
+def log_event(st, kind, side, tif, flags, owner, price, qty, ref):
+    """Append one command to the event log when recording is on (room ensured)."""
+    hdr = st.hdr
+    if hdr[H_RECORD] == 0:
+        return
+    n = hdr[H_NEVENTS]
+    e = st.ev[n]
+    e["kind"] = kind
+    e["side"] = side
+    e["tif"] = tif
+    e["flags"] = flags
+    e["owner"] = owner
+    e["price"] = price
+    e["qty"] = qty
+    e["ref"] = ref
+    hdr[H_NEVENTS] = n + 1

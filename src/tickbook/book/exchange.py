@@ -1,0 +1,641 @@
+"""The single-symbol ``Exchange``: matching, time in force, stops, queries and history.
+
+Every method checks its arguments, calls one kernel (``_kernels.py``) and wraps the answer.
+A refused call raises a ``TickbookError`` naming the field and the value and changes nothing;
+each ``try_*`` variant returns that error instead of raising it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tickbook.book import _layout as lay
+from tickbook.book._entry import entry_points
+from tickbook.book._errors import refusal
+from tickbook.book._results import (
+    CancelResult,
+    ModifyResult,
+    Order,
+    StopOrder,
+    StopStatus,
+    StopSubmitResult,
+    SubmitResult,
+    Trade,
+    TradeLog,
+)
+from tickbook.book._state import new_state
+from tickbook.book.snapshot import BookSnapshot
+from tickbook.core import (
+    OrderStatus,
+    SelfTradePrevention,
+    Side,
+    TickbookError,
+    TimeInForce,
+    ValidationError,
+)
+from tickbook.core._checks import check_int, refuse
+
+__all__ = ["Exchange"]
+
+_SIDE: dict[Any, int] = {}
+for _m in Side:
+    _SIDE.update({_m: _m.value, _m.name.lower(): _m.value, _m.name: _m.value,
+                  _m.name.capitalize(): _m.value})  # fmt: skip
+_TIF: dict[Any, int] = {}
+for _m in TimeInForce:
+    _TIF.update({_m: _m.value, _m.name.lower(): _m.value, _m.name: _m.value})
+_TRAIL = {"fixed": lay.TRAIL_FIXED, "percentage": lay.TRAIL_PERCENT, "percent": lay.TRAIL_PERCENT,
+          "atr": lay.TRAIL_ATR, "sma_abs_change": lay.TRAIL_ATR}  # fmt: skip
+_TRAIL_NAMES = {lay.TRAIL_FIXED: "fixed", lay.TRAIL_PERCENT: "percentage", lay.TRAIL_ATR: "atr"}
+_STOP_STATUS = (StopStatus.PENDING, StopStatus.TRIGGERED, StopStatus.CANCELLED)
+_new = tuple.__new__
+_H_BEST_BID, _H_BEST_ASK, _H_LAST = lay.H_BEST, lay.H_BEST + 1, lay.H_LAST_PRICE
+_TRADE_DTYPE = np.dtype(
+    [("id", "i8"), ("price", "i8"), ("quantity", "i8"), ("aggressor_order_id", "i8"),
+     ("passive_order_id", "i8"), ("timestamp", "i8"), ("aggressor_side", "i8")]
+)  # fmt: skip
+BATCH_RESULT_DTYPE = np.dtype(
+    [("order_id", "i8"), ("error", "i8"), ("status", "i8"), ("filled", "i8"), ("resting", "i8"),
+     ("cancelled", "i8"), ("trade_start", "i8"), ("trade_end", "i8")]
+)  # fmt: skip
+
+
+def _side(value: Any) -> int:
+    if type(value) is bool:
+        raise refuse("side", "'buy' or 'sell' (or a Side)", value)
+    try:
+        return _SIDE[value]
+    except (KeyError, TypeError):
+        raise refuse("side", "'buy' or 'sell' (or a Side)", value) from None
+
+
+def _tif(value: Any) -> int:
+    if type(value) is bool:
+        raise refuse("tif", "'gtc', 'ioc' or 'fok' (or a TimeInForce)", value)
+    try:
+        return _TIF[value]
+    except (KeyError, TypeError):
+        raise refuse("tif", "'gtc', 'ioc' or 'fok' (or a TimeInForce)", value) from None
+
+
+def _int(value: Any, field: str) -> int:
+    """Coerce an integral value to ``int`` (range checks are the kernel's)."""
+    return check_int(value, field, lo=-(1 << 63), hi=(1 << 63) - 1, expected="an integer")
+
+
+def _flags(post_only: bool, stp: Any) -> int:
+    if type(post_only) is not bool:
+        raise refuse("post_only", "True or False", post_only)
+    mode = SelfTradePrevention.parse("none" if stp is None else stp)
+    return (lay.F_POST_ONLY if post_only else 0) | (int(mode) << lay.STP_SHIFT)
+
+
+class Exchange:
+    """A deterministic single-symbol exchange with price-time priority.
+
+    Prices are integer ticks and quantities integer units. Time comes from a logical clock
+    that advances by one per operation, so the same calls always give the same trades.
+
+    Args:
+        record_events: keep the log of operations that ``events``, ``save`` and ``replay``
+            use (on by default; 32 bytes per operation).
+        order_capacity: initial room for orders (grows by doubling).
+    """
+
+    def __init__(self, *, record_events: bool = True, order_capacity: int = 1024) -> None:
+        if type(record_events) is not bool:
+            raise refuse("record_events", "True or False", record_events)
+        capacity = check_int(order_capacity, "order_capacity", lo=16, hi=1 << 30,
+                             expected="an integer in [16, 2**30]")  # fmt: skip
+        capacity = 1 << (capacity - 1).bit_length()
+        self._st = new_state(capacity, record_events=record_events)
+        self._k = entry_points(self._st)
+        self._hdr = self._st.hdr
+        self._h = memoryview(self._hdr)
+        self._bbo: tuple[int | None, int | None] | None = None
+        self._depth: tuple[Any, int, BookSnapshot] | None = None
+        self._new_trade_log()
+        # bind the hot kernels once: an attribute load is cheaper than a namespace lookup
+        self._limit = self._k.limit
+        self._market = self._k.market
+        self._cancel = self._k.cancel
+
+    # -- orders -------------------------------------------------------------------------------
+
+    def submit_limit(
+        self,
+        side: Side | str,
+        price: int,
+        quantity: int,
+        tif: TimeInForce | str = "gtc",
+        *,
+        post_only: bool = False,
+        display_quantity: int = 0,
+        owner: int = 0,
+        stp: SelfTradePrevention | str | None = None,
+    ) -> SubmitResult:
+        """Submit a limit order; the part that does not trade is handled by ``tif``.
+
+        Args:
+            side: "buy" or "sell".
+            price: limit price in ticks (> 0).
+            quantity: units (> 0).
+            tif: "gtc" rests the remainder, "ioc" cancels it, "fok" trades all or nothing.
+            post_only: cancel the order instead of trading if it would cross (GTC only).
+            display_quantity: iceberg: show this much at a time (0 shows everything).
+            owner: account id (> 0) for self-trade prevention; 0 for none.
+            stp: what to do when ``owner`` would trade with itself (``SelfTradePrevention``).
+        """
+        try:
+            s = _SIDE[side]
+            t = _TIF[tif]
+        except (KeyError, TypeError):
+            s, t = _side(side), _tif(tif)
+        if type(price) is not int or type(quantity) is not int or type(side) is bool:
+            s, t = _side(side), _tif(tif)
+            price, quantity = _int(price, "price"), _int(quantity, "quantity")
+        self._bbo = None
+        try:
+            if post_only or display_quantity or owner or stp is not None:
+                peak = _int(display_quantity, "display_quantity")
+                r = self._k.limit_ex(self._st, s, price, quantity, t, _flags(post_only, stp),
+                                     _int(owner, "owner"), peak)  # fmt: skip
+            else:
+                r = self._limit(self._st, s, price, quantity, t)
+        except OverflowError:
+            raise self._overflow(price=price, quantity=quantity) from None
+        if r[0] < 0:
+            raise refusal(r[0], side=side, price=price, quantity=quantity, tif=tif,
+                          display_quantity=display_quantity, owner=owner, stp=stp)  # fmt: skip
+        if r[6] > self._trade_cap:
+            self._grew_trades()
+        return _new(SubmitResult, r + self._tlog1)
+
+    def submit_market(
+        self,
+        side: Side | str,
+        quantity: int,
+        *,
+        owner: int = 0,
+        stp: SelfTradePrevention | str | None = None,
+    ) -> SubmitResult:
+        """Submit a market order: it takes what the book offers and cancels the rest (IOC)."""
+        try:
+            s = _SIDE[side]
+        except (KeyError, TypeError):
+            s = _side(side)
+        if type(quantity) is not int or type(side) is bool:
+            s = _side(side)
+            quantity = _int(quantity, "quantity")
+        flags = 0 if stp is None else _flags(False, stp)
+        if type(owner) is not int:
+            owner = _int(owner, "owner")
+        self._bbo = None
+        try:
+            r = self._market(self._st, s, quantity, flags, owner)
+        except OverflowError:
+            raise self._overflow(quantity=quantity, owner=owner) from None
+        if r[0] < 0:
+            raise refusal(r[0], side=side, quantity=quantity, owner=owner, stp=stp)
+        if r[6] > self._trade_cap:
+            self._grew_trades()
+        return _new(SubmitResult, r + self._tlog1)
+
+    def cancel(self, order_id: int) -> CancelResult:
+        """Cancel a resting order or a pending stop; its whole open quantity is cancelled."""
+        if type(order_id) is not int:
+            order_id = _int(order_id, "order_id")
+        self._bbo = None
+        try:
+            code, quantity = self._cancel(self._st, order_id)
+        except OverflowError:
+            raise self._overflow(order_id=order_id) from None
+        if code < 0:
+            raise refusal(code, order_id=order_id)
+        return CancelResult(True, quantity)
+
+    def modify(self, order_id: int, new_price: int, new_quantity: int) -> ModifyResult:
+        """Cancel a resting order and submit a replacement at a new price and quantity.
+
+        The replacement gets a new id and goes to the back of the queue (it may trade at once).
+        To lower the quantity and keep the queue position, use ``reduce``.
+        """
+        order_id = _int(order_id, "order_id")
+        new_price = _int(new_price, "new_price")
+        new_quantity = _int(new_quantity, "new_quantity")
+        self._bbo = None
+        try:
+            r = self._k.modify(self._st, order_id, new_price, new_quantity)
+        except OverflowError:
+            raise self._overflow(new_price=new_price, new_quantity=new_quantity) from None
+        if r[0] < 0:
+            raise refusal(r[0], order_id=order_id, price=new_price, quantity=new_quantity)
+        if r[6] > self._trade_cap:
+            self._grew_trades()
+        submit = _new(SubmitResult, r[:7] + self._tlog1)
+        return ModifyResult(True, order_id, r[0], r[7], submit)
+
+    def reduce(self, order_id: int, new_quantity: int) -> CancelResult:
+        """Lower a resting order's open quantity to ``new_quantity``, keeping its queue place.
+
+        ``new_quantity`` must be at least 1 and below the open quantity; the difference is
+        cancelled (``CancelResult.cancelled_quantity``).
+        """
+        order_id = _int(order_id, "order_id")
+        new_quantity = _int(new_quantity, "new_quantity")
+        self._bbo = None
+        try:
+            code, cut = self._k.reduce(self._st, order_id, new_quantity)
+        except OverflowError:
+            raise self._overflow(new_quantity=new_quantity) from None
+        if code < 0:
+            raise refusal(code, order_id=order_id, new_quantity=new_quantity)
+        return CancelResult(True, cut)
+
+    # -- stops --------------------------------------------------------------------------------
+
+    def submit_stop_market(
+        self, side: Side | str, stop_price: int, quantity: int, *, owner: int = 0
+    ) -> StopSubmitResult:
+        """Submit a stop that becomes a market order when the last trade reaches ``stop_price``.
+
+        A buy stop triggers when last >= stop, a sell stop when last <= stop; at once if the
+        last trade is already past it.
+        """
+        return self._stop(side, stop_price, 0, quantity, "ioc", owner, 0, 0, 0)
+
+    def submit_stop_limit(
+        self,
+        side: Side | str,
+        stop_price: int,
+        limit_price: int,
+        quantity: int,
+        tif: TimeInForce | str = "gtc",
+        *,
+        owner: int = 0,
+    ) -> StopSubmitResult:
+        """Submit a stop that becomes a limit order at ``limit_price`` when triggered."""
+        limit_price = _int(limit_price, "limit_price")
+        if limit_price < 1:
+            raise refuse("limit_price", "a positive integer (ticks)", limit_price)
+        return self._stop(side, stop_price, limit_price, quantity, tif, owner, 0, 0, 0)
+
+    def submit_trailing_stop_market(
+        self,
+        side: Side | str,
+        initial_stop_price: int,
+        quantity: int,
+        trail_type: str,
+        trail_value: float,
+        atr_period: int | None = None,
+        *,
+        owner: int = 0,
+    ) -> StopSubmitResult:
+        """Submit a trailing stop-market order.
+
+        The stop follows the best price since submission and moves only in the protective
+        direction: a sell stop rises with the highest trade price, a buy stop falls with the
+        lowest. ``trail_type`` is "fixed" (``trail_value`` in ticks), "percentage" (a
+        fraction, e.g. 0.05) or "atr" (``trail_value`` times the mean absolute change of the
+        last ``atr_period`` trade prices; the stop stays put until that many changes exist).
+        """
+        return self._trailing(side, initial_stop_price, 0, quantity, "ioc", trail_type,
+                              trail_value, atr_period, owner)  # fmt: skip
+
+    def submit_trailing_stop_limit(
+        self,
+        side: Side | str,
+        initial_stop_price: int,
+        limit_price: int,
+        quantity: int,
+        trail_type: str,
+        trail_value: float,
+        tif: TimeInForce | str = "gtc",
+        atr_period: int | None = None,
+        *,
+        owner: int = 0,
+    ) -> StopSubmitResult:
+        """Submit a trailing stop that becomes a limit order at ``limit_price``."""
+        limit_price = _int(limit_price, "limit_price")
+        if limit_price < 1:
+            raise refuse("limit_price", "a positive integer (ticks)", limit_price)
+        return self._trailing(side, initial_stop_price, limit_price, quantity, tif, trail_type,
+                              trail_value, atr_period, owner)  # fmt: skip
+
+    def _trailing(self, side, stop_price, limit_price, quantity, tif, trail_type, trail_value,
+                  atr_period, owner) -> StopSubmitResult:  # fmt: skip
+        if not isinstance(trail_type, str) or trail_type.lower() not in _TRAIL:
+            raise refuse("trail_type", "'fixed', 'percentage' or 'atr'", trail_type)
+        method = _TRAIL[trail_type.lower()]
+        if method == lay.TRAIL_FIXED:
+            value = check_int(trail_value, "trail_value", lo=1, hi=lay.MAX_PRICE,
+                              expected="a positive integer (ticks) for a fixed trail")  # fmt: skip
+        else:
+            if isinstance(trail_value, bool) or not isinstance(trail_value, (int, float)):
+                raise refuse("trail_value", "a positive number", trail_value)
+            hi = 1.0 if method == lay.TRAIL_PERCENT else 100.0
+            if not 0 < trail_value < hi or trail_value != trail_value:
+                raise refuse("trail_value", f"a number in (0, {hi:g})", trail_value)
+            value = max(1, round(trail_value * lay.PPB))
+        period = 0
+        if method == lay.TRAIL_ATR:
+            if atr_period is None:
+                raise refuse("atr_period", "an integer period for trail_type 'atr'", atr_period)
+            period = check_int(atr_period, "atr_period", lo=1, hi=lay.MAX_ATR_PERIOD,
+                               expected=f"an integer in [1, {lay.MAX_ATR_PERIOD}]")  # fmt: skip
+        return self._stop(side, stop_price, limit_price, quantity, tif, owner, method, value,
+                          period)  # fmt: skip
+
+    def _stop(self, side, stop_price, limit_price, quantity, tif, owner, method, value, period):
+        s, t = _side(side), _tif(tif)
+        stop_price = _int(stop_price, "stop_price")
+        quantity = _int(quantity, "quantity")
+        owner = _int(owner, "owner")
+        self._bbo = None
+        try:
+            oid, status = self._k.stop(self._st, s, stop_price, limit_price, quantity, t, 0,
+                                       owner, method, value, period)  # fmt: skip
+        except OverflowError:
+            raise self._overflow(stop_price=stop_price, quantity=quantity) from None
+        if oid < 0:
+            raise refusal(oid, side=side, stop_price=stop_price, price=limit_price,
+                          quantity=quantity, tif=tif, owner=owner)  # fmt: skip
+        self._sync_trades()
+        return StopSubmitResult(oid, _STOP_STATUS[status])
+
+    def pending_stop_count(self) -> int:
+        """Return how many stop orders wait for their trigger."""
+        return self._h[lay.H_NPENDING]
+
+    def get_stop_order(self, order_id: int) -> StopOrder | None:
+        """Return the stop order with this id, or ``None``."""
+        order_id = _int(order_id, "order_id")
+        sp = self._st.sp
+        for row in sp[: self._h[lay.H_NSTOPS]].tolist():
+            if row[lay.S_ID] != order_id:
+                continue
+            method = row[lay.S_TRAIL]
+            value = row[lay.S_VALUE]
+            return StopOrder(
+                id=order_id,
+                side=Side(row[lay.S_SIDE]),
+                stop_price=row[lay.S_STOP],
+                limit_price=row[lay.S_LIMIT] or None,
+                quantity=row[lay.S_QTY],
+                time_in_force=TimeInForce(row[lay.S_TIF]),
+                status=_STOP_STATUS[row[lay.S_STATUS]],
+                timestamp=row[lay.S_TS],
+                trail_method=_TRAIL_NAMES.get(method),
+                trail_value=(value if method == lay.TRAIL_FIXED else value / lay.PPB)
+                if method
+                else None,
+                atr_period=row[lay.S_PERIOD] or None,
+            )
+        return None
+
+    # -- try_* variants -----------------------------------------------------------------------
+
+    def try_submit_limit(self, *args: Any, **kwargs: Any) -> SubmitResult | TickbookError:
+        """Like ``submit_limit``, but return the refusal instead of raising it."""
+        try:
+            return self.submit_limit(*args, **kwargs)
+        except TickbookError as error:
+            return error
+
+    def try_submit_market(self, *args: Any, **kwargs: Any) -> SubmitResult | TickbookError:
+        """Like ``submit_market``, but return the refusal instead of raising it."""
+        try:
+            return self.submit_market(*args, **kwargs)
+        except TickbookError as error:
+            return error
+
+    def try_cancel(self, order_id: int) -> CancelResult:
+        """Like ``cancel``, but answer ``success=False`` with the error instead of raising."""
+        try:
+            return self.cancel(order_id)
+        except TickbookError as error:
+            return CancelResult(False, 0, error)
+
+    def try_modify(self, order_id: int, new_price: int, new_quantity: int) -> ModifyResult:
+        """Like ``modify``, but answer ``success=False`` with the error instead of raising."""
+        try:
+            return self.modify(order_id, new_price, new_quantity)
+        except TickbookError as error:
+            return ModifyResult(False, order_id, None, 0, None, error)
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def best_bid_ask(self) -> tuple[int | None, int | None]:
+        """Return (best bid, best ask) in ticks, ``None`` for an empty side. O(1)."""
+        bbo = self._bbo
+        if bbo is None:
+            h = self._h
+            bbo = self._bbo = (h[_H_BEST_BID] or None, h[_H_BEST_ASK] or None)
+        return bbo
+
+    def best_bid(self) -> int | None:
+        """Return the highest bid price, if any."""
+        return self.best_bid_ask()[0]
+
+    def best_ask(self) -> int | None:
+        """Return the lowest ask price, if any."""
+        return self.best_bid_ask()[1]
+
+    def spread(self) -> int | None:
+        """Return best ask minus best bid, if both sides have orders."""
+        bid, ask = self.best_bid_ask()
+        return None if bid is None or ask is None else ask - bid
+
+    def last_trade_price(self) -> int | None:
+        """Return the price of the last trade, if any."""
+        return self._h[_H_LAST] or None
+
+    def depth(self, levels: int = 10) -> BookSnapshot:
+        """Return the best ``levels`` price levels of each side."""
+        if type(levels) is not int or levels < 1:
+            levels = check_int(levels, "levels", lo=1, hi=1 << 31,
+                               expected="a positive integer")  # fmt: skip
+        bbo = self._bbo
+        if bbo is None:
+            bbo = self.best_bid_ask()
+        cached = self._depth
+        if cached is not None and cached[0] is bbo and cached[1] == levels:
+            return cached[2]
+        snap = self._snapshot(levels)
+        self._depth = (bbo, levels, snap)
+        return snap
+
+    def full_book(self) -> BookSnapshot:
+        """Return every price level of both sides."""
+        return self._snapshot(max(self._h[lay.H_NLEV], self._h[lay.H_NLEV + 1], 1))
+
+    def _snapshot(self, levels: int) -> BookSnapshot:
+        levels = min(levels, max(self._h[lay.H_NLEV], self._h[lay.H_NLEV + 1]))
+        bids = np.empty((levels, 3), np.int64)
+        asks = np.empty((levels, 3), np.int64)
+        nb = self._k.levels(self._st, 0, levels, bids)
+        na = self._k.levels(self._st, 1, levels, asks)
+        return BookSnapshot(bids[:nb], asks[:na], self._h[lay.H_CLOCK])
+
+    def orders(self, side: Side | str) -> np.ndarray:
+        """Return the resting orders of one side in priority order (level 3).
+
+        Columns of the structured array: ``order_id``, ``price``, ``visible`` (displayed),
+        ``quantity`` (open, hidden included), ``owner``, ``timestamp``.
+        """
+        s = _side(side)
+        out = np.empty((self._h[lay.H_NRESTING], 6), np.int64)
+        n = self._k.book_orders(self._st, s, out)
+        names = ["order_id", "price", "visible", "quantity", "owner", "timestamp"]
+        return np.rec.fromarrays(out[:n].T, names=names)
+
+    def get_order(self, order_id: int) -> Order | None:
+        """Return the order with this id, or ``None`` if the book does not hold it."""
+        order_id = _int(order_id, "order_id")
+        slot = self._k.order_slot(self._st, order_id)
+        if slot < 0:
+            return None
+        q = self._st.oq[slot].tolist()
+        side, status, tif, flags = self._st.om[slot].tolist()
+        peak = q[lay.O_PEAK]
+        return Order(
+            id=q[lay.O_ID],
+            side=Side(side),
+            price=None if flags & lay.F_MARKET else q[lay.O_PRICE],
+            original_quantity=q[lay.O_QTY],
+            remaining_quantity=q[lay.O_REM],
+            filled_quantity=q[lay.O_FILLED],
+            cancelled_quantity=q[lay.O_QTY] - q[lay.O_FILLED] - q[lay.O_REM],
+            status=OrderStatus(status),
+            time_in_force=TimeInForce(tif),
+            timestamp=q[lay.O_TS],
+            owner=int(self._st.ol[slot, lay.L_OWNER]),
+            display_quantity=peak or None,
+            visible_quantity=q[lay.O_VIS],
+            post_only=bool(flags & lay.F_POST_ONLY),
+        )
+
+    def trades(self) -> list[Trade]:
+        """Return the trades since the last ``clear_trades``, oldest first."""
+        self._sync_trades()
+        return self._tlog.trades(0, self._h[lay.H_NTRADES])
+
+    def trades_array(self) -> np.ndarray:
+        """Return the trade log as a structured array (a copy): fields as ``Trade``'s."""
+        self._sync_trades()
+        rows = self._tlog.rows[: self._h[lay.H_NTRADES]]
+        return np.ascontiguousarray(rows).view(_TRADE_DTYPE).reshape(-1).copy()
+
+    @property
+    def clock(self) -> int:
+        """The logical clock: the number of operations so far."""
+        return self._h[lay.H_CLOCK]
+
+    def order_count(self) -> int:
+        """Return the number of orders resting on the book."""
+        return self._h[lay.H_NRESTING]
+
+    # -- history and memory -------------------------------------------------------------------
+
+    def clear_trades(self) -> None:
+        """Drop the trade log (results already returned keep their trades)."""
+        self._k.clear_trades(self._st)
+        self._new_trade_log()
+
+    def clear_order_history(self) -> int:
+        """Forget filled and cancelled orders and finished stops; return how many orders."""
+        return self._k.clear_history(self._st)
+
+    def compact(self) -> None:
+        """Give back memory: shrink the trade log to its used part."""
+        self._sync_trades()
+
+    def events(self) -> np.ndarray:
+        """Return the operations so far as a structured array (``COMMAND_DTYPE``, a copy)."""
+        if not self._h[lay.H_RECORD]:
+            raise ValidationError(
+                "this exchange does not record events (created with record_events=False)",
+                field="record_events",
+                value=False,
+            )
+        return self._st.ev[: self._h[lay.H_NEVENTS]].copy()
+
+    def submit_batch(self, commands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Run an array of commands in one call; return (results, trades) arrays.
+
+        ``commands`` has dtype ``COMMAND_DTYPE``; see ``tickbook.book.commands`` for helpers.
+        ``results`` has one row per command (``BATCH_RESULT_DTYPE``): a refused command has
+        a negative ``error`` and changed nothing. ``trades`` holds the trades of the batch;
+        a command's are rows ``[trade_start, trade_end)``.
+        """
+        from tickbook.book.commands import check_commands
+
+        commands = check_commands(commands)
+        self._bbo = None
+        t0 = self._h[lay.H_NTRADES]
+        out = np.zeros((len(commands), 7), np.int64)
+        self._k.run_commands(self._st, commands, 0, out)
+        self._sync_trades()
+        t1 = self._h[lay.H_NTRADES]
+        results = np.zeros(len(commands), BATCH_RESULT_DTYPE)
+        failed = out[:, 0] < 0
+        results["order_id"] = np.where(failed, 0, out[:, 0])
+        results["error"] = np.where(failed, out[:, 0], 0)
+        for k, name in enumerate(("status", "filled", "resting", "cancelled"), start=1):
+            results[name] = out[:, k]
+        traded = out[:, 6] > out[:, 5]
+        results["trade_start"] = np.where(traded, out[:, 5] - t0, 0)
+        results["trade_end"] = np.where(traded, out[:, 6] - t0, 0)
+        trades = np.ascontiguousarray(self._tlog.rows[t0:t1]).view(_TRADE_DTYPE).reshape(-1)
+        return results, trades.copy()
+
+    @classmethod
+    def replay(cls, events: np.ndarray, **kwargs: Any) -> Exchange:
+        """Build a new exchange by running ``events`` (from ``events()`` or ``load``) again."""
+        exchange = cls(**kwargs)
+        exchange.submit_batch(events)
+        return exchange
+
+    def save(self, path: str | Path) -> None:
+        """Write the event log as JSON Lines (one operation per line)."""
+        from tickbook.book._persist import write_events
+
+        write_events(path, self.events())
+
+    @classmethod
+    def load(cls, path: str | Path, **kwargs: Any) -> Exchange:
+        """Rebuild an exchange from a file written by ``save``."""
+        from tickbook.book._persist import read_events
+
+        return cls.replay(read_events(path), **kwargs)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _new_trade_log(self) -> None:
+        self._tlog = TradeLog(self._st.tr)
+        self._tlog1 = (self._tlog,)
+        self._trade_cap = len(self._tlog.rows)
+
+    def _grew_trades(self) -> None:
+        # the kernel swapped in a larger trade array; rows kept their index
+        self._tlog.rows = self._st.tr
+        self._trade_cap = len(self._tlog.rows)
+
+    def _sync_trades(self) -> None:
+        if self._h[lay.H_NTRADES] > self._trade_cap or self._st.tr.shape[0] != self._trade_cap:
+            self._grew_trades()
+
+    @staticmethod
+    def _overflow(**fields: Any) -> ValidationError:
+        for name, value in fields.items():
+            if isinstance(value, int) and not -(1 << 63) <= value < (1 << 63):
+                return refuse(name, "an integer that fits in 64 bits", value)
+        name, value = next(iter(fields.items()))
+        return refuse(name, "an integer that fits in 64 bits", value)
+
+    def __repr__(self) -> str:
+        bid, ask = self.best_bid_ask()
+        return f"Exchange(bid={bid}, ask={ask}, resting={self.order_count()}, clock={self.clock})"

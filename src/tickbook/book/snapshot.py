@@ -1,0 +1,100 @@
+"""Level-2 views of a book: ``BookSnapshot`` and ``LevelSnapshot``, plus book analytics."""
+
+from __future__ import annotations
+
+from operator import itemgetter
+
+import numpy as np
+
+from tickbook.core import format_price
+
+__all__ = ["BookSnapshot", "LevelSnapshot"]
+
+
+class LevelSnapshot(tuple):
+    """One price level: ``price`` (ticks), ``quantity`` (displayed), ``order_count``."""
+
+    __slots__ = ()
+
+    price = property(itemgetter(0), doc="Level price in ticks.")
+    quantity = property(itemgetter(1), doc="Displayed quantity at the level.")
+    order_count = property(itemgetter(2), doc="Orders queued at the level.")
+
+    def __repr__(self) -> str:
+        return f"Level(price={format_price(self[0])}, quantity={self[1]}, orders={self[2]})"
+
+
+class BookSnapshot:
+    """The book's levels at one moment: ``bids`` best (highest) first, ``asks`` lowest first.
+
+    ``bid_array`` and ``ask_array`` hold the same levels as int64 arrays of shape (n, 3):
+    price, quantity, order count. The snapshot never changes after it is taken.
+    """
+
+    __slots__ = ("_asks", "_bids", "ask_array", "bid_array", "timestamp")
+
+    def __init__(self, bid_array: np.ndarray, ask_array: np.ndarray, timestamp: int) -> None:
+        self.bid_array = bid_array
+        self.ask_array = ask_array
+        self.bid_array.flags.writeable = False
+        self.ask_array.flags.writeable = False
+        self.timestamp = timestamp
+        self._bids: list[LevelSnapshot] | None = None
+        self._asks: list[LevelSnapshot] | None = None
+
+    @property
+    def bids(self) -> list[LevelSnapshot]:
+        """Bid levels, highest price first."""
+        if self._bids is None:
+            self._bids = [tuple.__new__(LevelSnapshot, r) for r in self.bid_array.tolist()]
+        return list(self._bids)
+
+    @property
+    def asks(self) -> list[LevelSnapshot]:
+        """Ask levels, lowest price first."""
+        if self._asks is None:
+            self._asks = [tuple.__new__(LevelSnapshot, r) for r in self.ask_array.tolist()]
+        return list(self._asks)
+
+    def best_bid(self) -> int | None:
+        """Return the highest bid price, if any."""
+        return int(self.bid_array[0, 0]) if len(self.bid_array) else None
+
+    def best_ask(self) -> int | None:
+        """Return the lowest ask price, if any."""
+        return int(self.ask_array[0, 0]) if len(self.ask_array) else None
+
+    def spread(self) -> int | None:
+        """Return best ask minus best bid in ticks, if both sides exist."""
+        bid, ask = self.best_bid(), self.best_ask()
+        return None if bid is None or ask is None else ask - bid
+
+    def mid_price(self) -> float | None:
+        """Return the midpoint of the best prices, in ticks."""
+        bid, ask = self.best_bid(), self.best_ask()
+        return None if bid is None or ask is None else (bid + ask) / 2
+
+    def total_bid_quantity(self) -> int:
+        """Return the displayed quantity summed over the bid levels in the snapshot."""
+        return int(self.bid_array[:, 1].sum())
+
+    def total_ask_quantity(self) -> int:
+        """Return the displayed quantity summed over the ask levels in the snapshot."""
+        return int(self.ask_array[:, 1].sum())
+
+    def imbalance(self) -> float | None:
+        """Return (bid - ask) / (bid + ask) quantity in [-1, 1]; positive means buy pressure."""
+        bid, ask = self.total_bid_quantity(), self.total_ask_quantity()
+        total = bid + ask
+        return None if total == 0 else (bid - ask) / total
+
+    def weighted_mid(self) -> float | None:
+        """Return the mid weighted by the opposite side's best size (leans to the thin side)."""
+        if not len(self.bid_array) or not len(self.ask_array):
+            return None
+        bid, bid_qty = int(self.bid_array[0, 0]), int(self.bid_array[0, 1])
+        ask, ask_qty = int(self.ask_array[0, 0]), int(self.ask_array[0, 1])
+        return (bid * ask_qty + ask * bid_qty) / (bid_qty + ask_qty)
+
+    def __repr__(self) -> str:
+        return f"BookSnapshot(bids={len(self.bid_array)}, asks={len(self.ask_array)})"

@@ -1,0 +1,5 @@
+"""``python -m tickbook.cli``."""
+
+from tickbook.cli import main
+
+main()

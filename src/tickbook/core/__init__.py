@@ -1,0 +1,48 @@
+"""Domain types shared by every layer: sides, statuses, prices, symbols and errors."""
+
+from tickbook.core._checks import MAX_PRICE, MAX_QTY
+from tickbook.core._errors import (
+    CapacityError,
+    DataError,
+    InvalidOrder,
+    OrderNotActive,
+    TickbookError,
+    UnknownOrder,
+    ValidationError,
+)
+from tickbook.core._symbol import Symbol
+from tickbook.core._types import (
+    OrderId,
+    OrderStatus,
+    Price,
+    Qty,
+    SelfTradePrevention,
+    Side,
+    TimeInForce,
+    TradeId,
+    format_price,
+    parse_price,
+)
+
+__all__ = [
+    "MAX_PRICE",
+    "MAX_QTY",
+    "CapacityError",
+    "DataError",
+    "InvalidOrder",
+    "OrderId",
+    "OrderNotActive",
+    "OrderStatus",
+    "Price",
+    "Qty",
+    "SelfTradePrevention",
+    "Side",
+    "Symbol",
+    "TickbookError",
+    "TimeInForce",
+    "TradeId",
+    "UnknownOrder",
+    "ValidationError",
+    "format_price",
+    "parse_price",
+]
