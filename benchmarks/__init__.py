@@ -1,0 +1,1 @@
+"""Benchmarks: tickbook side by side with its peers, in one process, printing ratios."""
