@@ -20,7 +20,7 @@ from numba import config, typeof, types
 from tickbook.book import _kernels
 from tickbook.book._layout import COMMAND_DTYPE
 
-__all__ = ["entry_points", "fast"]
+__all__ = ["entry_points", "fast", "fast_kernel"]
 
 _I = types.int64
 _HOT = {
@@ -46,6 +46,13 @@ def fast(dispatcher: Any, signature: tuple[Any, ...]) -> Callable[..., Any]:
         return dispatcher.overloads[signature].entry_point
     except Exception:  # a Numba without entry_point: the dispatcher does the same work
         return dispatcher
+
+
+def fast_kernel(dispatcher: Any, state: Any, n_ints: int) -> Callable[..., Any]:
+    """Return the fast door of a kernel taking ``state`` then ``n_ints`` int64 arguments."""
+    if config.DISABLE_JIT:
+        return dispatcher
+    return fast(dispatcher, (typeof(state),) + (_I,) * n_ints)
 
 
 @cache

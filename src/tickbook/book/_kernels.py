@@ -791,8 +791,10 @@ def levels(st, side, n, out):
 
 @njit(cache=True)
 def book_orders(st, side, out):
-    """Write every resting order of ``side`` in priority order as (id, price, visible, total,
-    owner, timestamp) rows; answer the count."""
+    """Write the resting orders of ``side`` in priority order; answer the count.
+
+    Rows are (id, price, visible, open quantity, owner, timestamp).
+    """
     lv = st.lv
     k = 0
     for li in range(st.hdr[H_NLEV + side] - 1, -1, -1):
@@ -834,4 +836,3 @@ def atr_changes(st, period):
     for k in range(seen - period, seen):
         total += st.ring[k % MAX_ATR_PERIOD]
     return total / period
-

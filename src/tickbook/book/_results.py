@@ -113,6 +113,8 @@ class SubmitResult(tuple):
     @property
     def trades(self) -> list[Trade]:
         """The trades in which this order was the aggressor."""
+        if self[5] == self[6]:
+            return []
         return self[7].trades(self[5], self[6])
 
     @property
@@ -128,13 +130,27 @@ class SubmitResult(tuple):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class CancelResult:
-    """Outcome of a cancel (or a quantity reduction)."""
+class CancelResult(tuple):
+    """Outcome of a cancel or a quantity reduction.
 
-    success: bool
-    cancelled_quantity: int
-    error: TickbookError | None = None
+    Fields: ``success``, ``cancelled_quantity``, ``error`` (the refusal, from ``try_cancel``).
+    """
+
+    __slots__ = ()
+
+    success = property(itemgetter(0), doc="Whether the order was cancelled (or reduced).")
+    cancelled_quantity = property(itemgetter(1), doc="Quantity taken off the book.")
+    error = property(itemgetter(2), doc="Why it failed (``try_cancel``), else None.")
+
+    def __new__(
+        cls, success: bool, cancelled_quantity: int, error: TickbookError | None = None
+    ) -> CancelResult:
+        return tuple.__new__(cls, (success, cancelled_quantity, error))
+
+    def __repr__(self) -> str:
+        if self[0]:
+            return f"CancelResult(success=True, cancelled_quantity={self[1]})"
+        return f"CancelResult(success=False, error={self[2]!r})"
 
 
 @dataclass(frozen=True, slots=True)

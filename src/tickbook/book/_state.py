@@ -17,8 +17,13 @@ from numba.experimental import structref
 from tickbook.book._layout import (
     COMMAND_DTYPE,
     EMPTY_KEY,
+    H_CAP_EVENTS,
+    H_CAP_INDEX,
+    H_CAP_LEVELS,
+    H_CAP_ORDERS,
+    H_CAP_STOPS,
     H_FREE,
-    H_IX_SHIFT,
+    H_IX_BITS,
     H_RECORD,
     HDR_SIZE,
     MAX_ATR_PERIOD,
@@ -35,7 +40,8 @@ _FIELDS = ("hdr", "oq", "ol", "om", "ix_keys", "ix_vals", "lv", "tr", "ev", "sp"
 class BookStateType(types.StructRef):
     """Numba type of ``BookState``."""
 
-    def preprocess_fields(self, fields: Any) -> Any:  # noqa: D102
+    def preprocess_fields(self, fields: Any) -> Any:
+        """Store plain (not literal) types for the fields."""
         return tuple((name, types.unliteral(typ)) for name, typ in fields)
 
 
@@ -135,9 +141,16 @@ def new_state(
     hdr[0] = 1  # H_NEXT_ID: ids start at 1
     hdr[2] = 1  # H_NEXT_TRADE_ID
     hdr[H_FREE] = -1
+    order_capacity = 1 << max(4, (order_capacity - 1).bit_length())  # a power of two
     index_size = 2 * order_capacity
-    hdr[H_IX_SHIFT] = 64 - (index_size.bit_length() - 1)
+    events = 1024 if record_events else 0
+    hdr[H_IX_BITS] = index_size.bit_length() - 1
     hdr[H_RECORD] = int(record_events)
+    hdr[H_CAP_ORDERS] = order_capacity
+    hdr[H_CAP_INDEX] = index_size
+    hdr[H_CAP_LEVELS] = level_capacity
+    hdr[H_CAP_EVENTS] = events if record_events else 1 << 62  # no log: never short of room
+    hdr[H_CAP_STOPS] = 16
     arrays = (
         hdr,
         np.zeros((order_capacity, 8), np.int64),
@@ -147,7 +160,7 @@ def new_state(
         np.zeros(index_size, np.int32),
         np.zeros((2, level_capacity, 5), np.int64),
         np.zeros((256, TRADE_COLS), np.int64),
-        np.zeros(1024 if record_events else 0, COMMAND_DTYPE),
+        np.zeros(events, COMMAND_DTYPE),
         np.zeros((16, STOP_COLS), np.int64),
         np.zeros(MAX_ATR_PERIOD, np.int64),
     )

@@ -5,7 +5,9 @@ trust their callers: the operations in ``_kernels.py`` validate first and call t
 a consistent state, after ``ensure_room`` has made space.
 
 * The id index is an open-addressing hash table (linear probing, backward-shift deletion)
-  from order id to slot, kept at most half full.
+  from order id to slot, kept at most half full. The hash keeps the low bits of the id and
+  folds the high bits in, so that the increasing ids of an exchange (and of most feeds) land
+  in neighbouring buckets: inserts and lookups stay in cache.
 * Order slots are rows of ``oq``/``ol``/``om``; freed rows go on a free list.
 * Each side's levels are sorted by key (price on the bid, -price on the ask) with the best
   level last, so that the best price, and removing it, is O(1). A level keeps a doubly linked
@@ -19,9 +21,14 @@ from tickbook.book._layout import (
     EMPTY_KEY,
     H_ATR_N,
     H_BEST,
+    H_CAP_EVENTS,
+    H_CAP_INDEX,
+    H_CAP_LEVELS,
+    H_CAP_ORDERS,
+    H_CAP_STOPS,
     H_FREE,
+    H_IX_BITS,
     H_IX_COUNT,
-    H_IX_SHIFT,
     H_LAST_PRICE,
     H_NEVENTS,
     H_NEXT_TRADE_ID,
@@ -56,15 +63,12 @@ from tickbook.book._layout import (
     V_TAIL,
 )
 
-_GOLDEN = np.uint64(11400714819323198485)  # 2**64 / phi: Fibonacci hashing
-
-
 # -- id index ---------------------------------------------------------------------------------
 
 
 @njit(cache=True, inline="always")
-def _home(key, shift):
-    return np.int64((np.uint64(key) * _GOLDEN) >> np.uint64(shift))
+def _home(key, bits, mask):
+    return (key ^ (key >> bits)) & mask
 
 
 @njit(cache=True)
@@ -72,7 +76,7 @@ def ix_find(st, key):
     """Return the slot of order ``key``, or -1."""
     keys = st.ix_keys
     mask = keys.shape[0] - 1
-    i = _home(key, st.hdr[H_IX_SHIFT])
+    i = _home(key, st.hdr[H_IX_BITS], mask)
     while True:
         k = keys[i]
         if k == key:
@@ -87,7 +91,7 @@ def ix_insert(st, key, slot):
     """Map order ``key`` to ``slot`` (the key must not be present)."""
     keys = st.ix_keys
     mask = keys.shape[0] - 1
-    i = _home(key, st.hdr[H_IX_SHIFT])
+    i = _home(key, st.hdr[H_IX_BITS], mask)
     while keys[i] != EMPTY_KEY:
         i = (i + 1) & mask
     keys[i] = key
@@ -101,8 +105,8 @@ def ix_delete(st, key):
     keys = st.ix_keys
     vals = st.ix_vals
     mask = keys.shape[0] - 1
-    shift = st.hdr[H_IX_SHIFT]
-    i = _home(key, shift)
+    bits = st.hdr[H_IX_BITS]
+    i = _home(key, bits, mask)
     while keys[i] != key:
         if keys[i] == EMPTY_KEY:
             return
@@ -113,7 +117,7 @@ def ix_delete(st, key):
         k = keys[j]
         if k == EMPTY_KEY:
             break
-        h = _home(k, shift)
+        h = _home(k, bits, mask)
         # the entry at j may move to the hole at i unless its home lies cyclically in (i, j]
         if i <= j:
             stays = i < h <= j
@@ -141,7 +145,8 @@ def _rehash(st, size):
     old_vals = st.ix_vals
     st.ix_keys = np.full(size, EMPTY_KEY, np.int64)
     st.ix_vals = np.zeros(size, np.int32)
-    st.hdr[H_IX_SHIFT] = 64 - _log2(size)
+    st.hdr[H_IX_BITS] = _log2(size)
+    st.hdr[H_CAP_INDEX] = size
     st.hdr[H_IX_COUNT] = 0
     for i in range(old_keys.shape[0]):
         if old_keys[i] != EMPTY_KEY:
@@ -158,10 +163,25 @@ def ensure_room(st, orders, levels, events, stops):
     Growing copies; it changes no content, so an operation may call it before validating.
     """
     hdr = st.hdr
+    if (
+        hdr[H_USED] - hdr[H_NFREE] + orders <= hdr[H_CAP_ORDERS]
+        and 2 * (hdr[H_IX_COUNT] + orders) <= hdr[H_CAP_INDEX]
+        and hdr[H_NLEV] + levels <= hdr[H_CAP_LEVELS]
+        and hdr[H_NLEV + 1] + levels <= hdr[H_CAP_LEVELS]
+        and hdr[H_NEVENTS] + events <= hdr[H_CAP_EVENTS]
+        and hdr[H_NSTOPS] + stops <= hdr[H_CAP_STOPS]
+    ):
+        return
+    _grow(st, orders, levels, events, stops)
+
+
+@njit(cache=True)
+def _grow(st, orders, levels, events, stops):
+    hdr = st.hdr
     cap = st.oq.shape[0]
-    if cap - hdr[H_USED] + hdr[H_NFREE] < orders:
+    if hdr[H_USED] - hdr[H_NFREE] + orders > cap:
         new_cap = cap * 2
-        while new_cap - hdr[H_USED] + hdr[H_NFREE] < orders:
+        while hdr[H_USED] - hdr[H_NFREE] + orders > new_cap:
             new_cap *= 2
         oq = np.zeros((new_cap, st.oq.shape[1]), np.int64)
         ol = np.full((new_cap, st.ol.shape[1]), -1, np.int32)
@@ -172,6 +192,7 @@ def ensure_room(st, orders, levels, events, stops):
         st.oq = oq
         st.ol = ol
         st.om = om
+        hdr[H_CAP_ORDERS] = new_cap
     size = st.ix_keys.shape[0]
     if 2 * (hdr[H_IX_COUNT] + orders) > size:
         while 2 * (hdr[H_IX_COUNT] + orders) > size:
@@ -185,13 +206,17 @@ def ensure_room(st, orders, levels, events, stops):
         lv = np.zeros((2, lcap, st.lv.shape[2]), np.int64)
         lv[:, : st.lv.shape[1], :] = st.lv
         st.lv = lv
-    if hdr[H_RECORD] and hdr[H_NEVENTS] + events > st.ev.shape[0]:
+        hdr[H_CAP_LEVELS] = lcap
+    if hdr[H_RECORD] == 0:
+        hdr[H_CAP_EVENTS] = 1 << 62  # not recording: never short of event room
+    elif hdr[H_NEVENTS] + events > st.ev.shape[0]:
         ecap = max(st.ev.shape[0], 16)
         while hdr[H_NEVENTS] + events > ecap:
             ecap *= 2
         ev = np.zeros(ecap, st.ev.dtype)
         ev[: hdr[H_NEVENTS]] = st.ev[: hdr[H_NEVENTS]]
         st.ev = ev
+        hdr[H_CAP_EVENTS] = ecap
     if hdr[H_NSTOPS] + stops > st.sp.shape[0]:
         scap = st.sp.shape[0] * 2
         while hdr[H_NSTOPS] + stops > scap:
@@ -199,6 +224,7 @@ def ensure_room(st, orders, levels, events, stops):
         sp = np.zeros((scap, st.sp.shape[1]), np.int64)
         sp[: hdr[H_NSTOPS]] = st.sp[: hdr[H_NSTOPS]]
         st.sp = sp
+        hdr[H_CAP_STOPS] = scap
 
 
 @njit(cache=True, inline="always")
@@ -247,7 +273,6 @@ def key_of(side, price):
 def level_search(st, side, key):
     """Return (index, found): where ``key`` is, or where it would be inserted."""
     lv = st.lv
-    lo = 0
     hi = st.hdr[H_NLEV + side]
     # most activity is at the top of the book: look at the best level first
     if hi > 0:
@@ -256,16 +281,16 @@ def level_search(st, side, key):
             return hi - 1, True
         if key > top:
             return hi, False
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        k = lv[side, mid, V_KEY]
-        if k < key:
-            lo = mid + 1
-        elif k > key:
-            hi = mid
-        else:
-            return mid, True
-    return lo, False
+    # branch-free lower bound: the loop runs log2(n) times whatever the data
+    base = 0
+    n = hi
+    while n > 1:
+        half = n >> 1
+        base = base + half if lv[side, base + half - 1, V_KEY] < key else base
+        n -= half
+    if n == 1 and lv[side, base, V_KEY] < key:
+        base += 1
+    return base, base < hi and lv[side, base, V_KEY] == key
 
 
 @njit(cache=True)

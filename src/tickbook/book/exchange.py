@@ -131,13 +131,15 @@ class Exchange:
         price: int,
         quantity: int,
         tif: TimeInForce | str = "gtc",
-        *,
         post_only: bool = False,
         display_quantity: int = 0,
         owner: int = 0,
         stp: SelfTradePrevention | str | None = None,
     ) -> SubmitResult:
         """Submit a limit order; the part that does not trade is handled by ``tif``.
+
+        The options after ``tif`` are meant to be passed by keyword (they are not keyword-only
+        because that costs every call ~30 ns in CPython).
 
         Args:
             side: "buy" or "sell".
@@ -170,6 +172,8 @@ class Exchange:
         if r[0] < 0:
             raise refusal(r[0], side=side, price=price, quantity=quantity, tif=tif,
                           display_quantity=display_quantity, owner=owner, stp=stp)  # fmt: skip
+        if r[5] == r[6]:
+            return _new(SubmitResult, r)
         if r[6] > self._trade_cap:
             self._grew_trades()
         return _new(SubmitResult, r + self._tlog1)
@@ -200,6 +204,8 @@ class Exchange:
             raise self._overflow(quantity=quantity, owner=owner) from None
         if r[0] < 0:
             raise refusal(r[0], side=side, quantity=quantity, owner=owner, stp=stp)
+        if r[5] == r[6]:
+            return _new(SubmitResult, r)
         if r[6] > self._trade_cap:
             self._grew_trades()
         return _new(SubmitResult, r + self._tlog1)
@@ -215,7 +221,7 @@ class Exchange:
             raise self._overflow(order_id=order_id) from None
         if code < 0:
             raise refusal(code, order_id=order_id)
-        return CancelResult(True, quantity)
+        return _new(CancelResult, (True, quantity, None))
 
     def modify(self, order_id: int, new_price: int, new_quantity: int) -> ModifyResult:
         """Cancel a resting order and submit a replacement at a new price and quantity.
@@ -253,7 +259,7 @@ class Exchange:
             raise self._overflow(new_quantity=new_quantity) from None
         if code < 0:
             raise refusal(code, order_id=order_id, new_quantity=new_quantity)
-        return CancelResult(True, cut)
+        return _new(CancelResult, (True, cut, None))
 
     # -- stops --------------------------------------------------------------------------------
 
@@ -417,7 +423,7 @@ class Exchange:
         try:
             return self.cancel(order_id)
         except TickbookError as error:
-            return CancelResult(False, 0, error)
+            return _new(CancelResult, (False, 0, error))
 
     def try_modify(self, order_id: int, new_price: int, new_quantity: int) -> ModifyResult:
         """Like ``modify``, but answer ``success=False`` with the error instead of raising."""

@@ -37,7 +37,7 @@ def check_int(
 ) -> int:
     """Return ``value`` as an ``int`` in ``[lo, hi]``; bools, floats and strings are refused."""
     if type(value) is not int:
-        if isinstance(value, bool) or isinstance(value, float) or isinstance(value, str):
+        if isinstance(value, bool | float | str):
             raise refuse(field, expected, value, error)
         try:
             value = operator.index(value)  # numpy integers and other integral types

@@ -122,7 +122,7 @@ def parse_price(text: str | int | Decimal, decimals: int = 2, field: str = "pric
     ``parse_price("100.50")`` -> ``10050``. A value that is not a whole number of ticks, or is
     not positive, raises ``ValidationError`` naming ``field``.
     """
-    if isinstance(text, bool) or isinstance(text, float):
+    if isinstance(text, bool | float):
         raise refuse(field, "a decimal string or an int", text)
     try:
         d = Decimal(text.strip() if isinstance(text, str) else text)

@@ -1,0 +1,280 @@
+"""Feed-mode kernels: the same book, driven by a market-data feed instead of matching.
+
+Orders carry the feed's own ids. Nothing matches: the feed says what traded. A book rebuilt
+from a partial feed may hold quantity whose orders it never saw; ``adjust_level`` keeps such
+quantity as one anonymous order per price level, with an id from a reserved range.
+Every kernel answers 0 or a negative ``E_*`` code; a refused event changes nothing.
+"""
+
+import numpy as np
+from numba import njit
+
+from tickbook.book._layout import (
+    E_DUPLICATE,
+    E_KIND,
+    E_NEW_QTY,
+    E_ORDER_ID,
+    E_PRICE,
+    E_QTY,
+    E_SIDE,
+    E_UNKNOWN,
+    H_CLOCK,
+    H_NLEV,
+    H_NRESTING,
+    H_USED,
+    L_OWNER,
+    M_FLAGS,
+    M_SIDE,
+    M_STATUS,
+    M_TIF,
+    MAX_PRICE,
+    MAX_QTY,
+    O_FILLED,
+    O_ID,
+    O_PEAK,
+    O_PRICE,
+    O_QTY,
+    O_REM,
+    O_TS,
+    O_VIS,
+    ST_NEW,
+    ST_PARTIAL,
+    V_COUNT,
+    V_QTY,
+)
+from tickbook.book._store import (
+    alloc_slot,
+    ensure_room,
+    free_slot,
+    ix_find,
+    ix_insert,
+    key_of,
+    level_insert,
+    level_remove,
+    level_search,
+    queue_append,
+    queue_unlink,
+    record_trade,
+    refresh_best,
+)
+
+#: ids at or above this value are reserved for the anonymous quantity of a level
+ANON_BASE = np.int64(1) << np.int64(62)
+
+(
+    FK_ADD,
+    FK_CANCEL,
+    FK_DELETE,
+    FK_EXECUTE,
+    FK_EXECUTE_AT_PRICE,
+    FK_REPLACE,
+    FK_ADJUST_LEVEL,
+    FK_TRADE,
+    FK_CLEAR,
+) = range(1, 10)
+
+#: One feed event; ``apply`` runs an array of them in one call.
+BOOK_EVENT_DTYPE = np.dtype(
+    [
+        ("ts_ns", "i8"),
+        ("kind", "i1"),
+        ("side", "i1"),
+        ("order_id", "i8"),
+        ("price", "i8"),
+        ("qty", "i8"),
+        ("new_order_id", "i8"),
+    ],
+    align=True,
+)
+
+
+@njit(cache=True, inline="always")
+def _anon_id(side, price):
+    return ANON_BASE + price * 2 + side
+
+
+@njit(cache=True)
+def _insert(st, oid, side, price, qty, ts):
+    slot = alloc_slot(st)
+    oq = st.oq
+    oq[slot, O_ID] = oid
+    oq[slot, O_PRICE] = price
+    oq[slot, O_QTY] = qty
+    oq[slot, O_REM] = qty
+    oq[slot, O_VIS] = qty
+    oq[slot, O_PEAK] = 0
+    oq[slot, O_FILLED] = 0
+    oq[slot, O_TS] = ts
+    st.ol[slot, L_OWNER] = 0
+    st.om[slot, M_SIDE] = side
+    st.om[slot, M_STATUS] = ST_NEW
+    st.om[slot, M_TIF] = 0
+    st.om[slot, M_FLAGS] = 0
+    ix_insert(st, oid, slot)
+    key = key_of(side, price)
+    li, found = level_search(st, side, key)
+    if not found:
+        level_insert(st, side, li, key)
+    queue_append(st, side, li, slot, qty)
+
+
+@njit(cache=True)
+def _take(st, slot, qty):
+    """Remove ``qty`` from a resting order; drop the order (and its level) at zero."""
+    oq = st.oq
+    side = np.int64(st.om[slot, M_SIDE])
+    li, _ = level_search(st, side, key_of(side, oq[slot, O_PRICE]))
+    if qty >= oq[slot, O_REM]:
+        queue_unlink(st, side, li, slot, oq[slot, O_VIS])
+        if st.lv[side, li, V_COUNT] == 0:
+            level_remove(st, side, li)
+        free_slot(st, slot)
+        return
+    oq[slot, O_REM] -= qty
+    oq[slot, O_VIS] -= qty
+    st.lv[side, li, V_QTY] -= qty
+    st.om[slot, M_STATUS] = ST_PARTIAL
+
+
+@njit(cache=True)
+def _check(side, price, qty):
+    if side != 0 and side != 1:
+        return E_SIDE
+    if price < 1 or price > MAX_PRICE:
+        return E_PRICE
+    if qty < 1 or qty > MAX_QTY:
+        return E_QTY
+    return 0
+
+
+@njit(cache=True)
+def _known(st, oid):
+    if oid < 0 or oid >= ANON_BASE:
+        return np.int64(-1)
+    return ix_find(st, oid)
+
+
+@njit(cache=True)
+def feed_event(st, ts, kind, side, oid, price, qty, new_oid):
+    """Apply one feed event; answer 0, or for ADJUST_LEVEL the quantity it could not remove."""
+    if kind == FK_ADD:
+        err = _check(side, price, qty)
+        if err != 0:
+            return np.int64(err)
+        if oid < 0 or oid >= ANON_BASE:
+            return np.int64(E_ORDER_ID)
+        if ix_find(st, oid) >= 0:
+            return np.int64(E_DUPLICATE)
+        ensure_room(st, 1, 1, 0, 0)
+        _insert(st, oid, side, price, qty, ts)
+    elif kind == FK_CANCEL or kind == FK_EXECUTE or kind == FK_EXECUTE_AT_PRICE:
+        slot = _known(st, oid)
+        if slot < 0:
+            return np.int64(E_UNKNOWN)
+        if qty < 1 or qty > st.oq[slot, O_REM]:
+            return np.int64(E_NEW_QTY)
+        if kind == FK_EXECUTE_AT_PRICE and (price < 1 or price > MAX_PRICE):
+            return np.int64(E_PRICE)
+        if kind != FK_CANCEL:
+            at = price if kind == FK_EXECUTE_AT_PRICE else st.oq[slot, O_PRICE]
+            passive_side = np.int64(st.om[slot, M_SIDE])
+            record_trade(st, at, qty, np.int64(0), oid, ts, 1 - passive_side)
+        _take(st, slot, qty)
+    elif kind == FK_DELETE:
+        slot = _known(st, oid)
+        if slot < 0:
+            return np.int64(E_UNKNOWN)
+        _take(st, slot, st.oq[slot, O_REM])
+    elif kind == FK_REPLACE:
+        slot = _known(st, oid)
+        if slot < 0:
+            return np.int64(E_UNKNOWN)
+        side = np.int64(st.om[slot, M_SIDE])
+        err = _check(side, price, qty)
+        if err != 0:
+            return np.int64(err)
+        if new_oid < 0 or new_oid >= ANON_BASE:
+            return np.int64(E_ORDER_ID)
+        if new_oid != oid and ix_find(st, new_oid) >= 0:
+            return np.int64(E_DUPLICATE)
+        ensure_room(st, 1, 1, 0, 0)
+        _take(st, slot, st.oq[slot, O_REM])
+        _insert(st, new_oid, side, price, qty, ts)
+    elif kind == FK_ADJUST_LEVEL:
+        if side != 0 and side != 1:
+            return np.int64(E_SIDE)
+        if price < 1 or price > MAX_PRICE:
+            return np.int64(E_PRICE)
+        if qty < -MAX_QTY or qty > MAX_QTY:
+            return np.int64(E_QTY)
+        anon = _anon_id(side, price)
+        slot = ix_find(st, anon)
+        if qty > 0:
+            if slot >= 0:
+                li, _ = level_search(st, side, key_of(side, price))
+                st.oq[slot, O_REM] += qty
+                st.oq[slot, O_VIS] += qty
+                st.oq[slot, O_QTY] += qty
+                st.lv[side, li, V_QTY] += qty
+            else:
+                ensure_room(st, 1, 1, 0, 0)
+                _insert(st, anon, side, price, qty, ts)
+        elif qty < 0:
+            if slot < 0:
+                st.hdr[H_CLOCK] = ts
+                return -qty
+            have = st.oq[slot, O_REM]
+            _take(st, slot, min(have, -qty))
+            st.hdr[H_CLOCK] = ts
+            refresh_best(st)
+            return max(np.int64(0), -qty - have)
+    elif kind == FK_TRADE:
+        if side != 0 and side != 1:
+            return np.int64(E_SIDE)
+        if price < 1 or price > MAX_PRICE:
+            return np.int64(E_PRICE)
+        if qty < 1 or qty > MAX_QTY:
+            return np.int64(E_QTY)
+        record_trade(st, price, qty, np.int64(0), oid, ts, side)
+    elif kind == FK_CLEAR:
+        feed_clear(st)
+    else:
+        return np.int64(E_KIND)
+    st.hdr[H_CLOCK] = ts
+    refresh_best(st)
+    return np.int64(0)
+
+
+@njit(cache=True)
+def feed_clear(st):
+    """Empty the book (trades are kept)."""
+    for slot in range(st.hdr[H_USED]):
+        if st.om[slot, M_STATUS] >= 0:
+            free_slot(st, slot)
+    st.hdr[H_NLEV] = 0
+    st.hdr[H_NLEV + 1] = 0
+    st.hdr[H_NRESTING] = 0
+    refresh_best(st)
+
+
+@njit(cache=True)
+def feed_apply(st, events, start, stop, out):
+    """Apply ``events[start:stop]``; write each answer into ``out``; answer the refusals."""
+    refused = 0
+    for i in range(start, stop):
+        e = events[i]
+        code = feed_event(st, e["ts_ns"], np.int64(e["kind"]), np.int64(e["side"]),
+                          e["order_id"], e["price"], e["qty"], e["new_order_id"])  # fmt: skip
+        out[i] = code
+        if code < 0:
+            refused += 1
+    return refused
+
+
+@njit(cache=True)
+def level_of(st, side, price):
+    """Return (displayed quantity, order count) at ``price`` on ``side``; zeros if none."""
+    li, found = level_search(st, side, key_of(side, price))
+    if not found:
+        return np.int64(0), np.int64(0)
+    return st.lv[side, li, V_QTY], st.lv[side, li, V_COUNT]

@@ -1,0 +1,197 @@
+"""``FeedBook``: the level-3 book driven by a market-data feed (no matching).
+
+It is the Exchange's book (same arrays, same level and queue code) keyed by the feed's own
+order ids. Feeds say what happened (add, cancel, delete, execute, replace); the book applies
+it. Use ``apply`` with an array of ``BOOK_EVENT_DTYPE`` for speed: one compiled loop.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import numpy as np
+
+from tickbook.book import _feed
+from tickbook.book import _layout as lay
+from tickbook.book._entry import fast_kernel
+from tickbook.book._errors import refusal
+from tickbook.book._state import new_state
+from tickbook.book.snapshot import BookSnapshot
+from tickbook.core import Side, ValidationError
+from tickbook.core._checks import check_int
+
+__all__ = ["BOOK_EVENT_DTYPE", "FeedBook", "FeedEventKind"]
+
+BOOK_EVENT_DTYPE = _feed.BOOK_EVENT_DTYPE
+_SIDES = {Side.BUY: 0, Side.SELL: 1, "buy": 0, "sell": 1, "BUY": 0, "SELL": 1}
+_TRADE_DTYPE = np.dtype(
+    [("id", "i8"), ("price", "i8"), ("quantity", "i8"), ("aggressor_order_id", "i8"),
+     ("passive_order_id", "i8"), ("ts_ns", "i8"), ("aggressor_side", "i8")]
+)  # fmt: skip
+
+
+class FeedEventKind(enum.IntEnum):
+    """The ``kind`` of a feed event."""
+
+    ADD = _feed.FK_ADD  #: new resting order (order_id, side, price, qty)
+    CANCEL = _feed.FK_CANCEL  #: remove ``qty`` from an order
+    DELETE = _feed.FK_DELETE  #: remove an order
+    EXECUTE = _feed.FK_EXECUTE  #: ``qty`` of an order traded at its price
+    EXECUTE_AT_PRICE = _feed.FK_EXECUTE_AT_PRICE  #: traded at ``price``
+    REPLACE = _feed.FK_REPLACE  #: order_id -> new_order_id at price/qty (back of queue)
+    ADJUST_LEVEL = _feed.FK_ADJUST_LEVEL  #: +/- ``qty`` of anonymous quantity at a level
+    TRADE = _feed.FK_TRADE  #: a trade print that does not touch the book
+    CLEAR = _feed.FK_CLEAR  #: empty the book
+
+
+def _side(value: Any) -> int:
+    if type(value) is not bool:
+        try:
+            return _SIDES[value]
+        except (KeyError, TypeError):
+            pass
+    raise ValidationError(f"invalid `side`: expected 'buy' or 'sell', got {value!r}",
+                          field="side", value=value)  # fmt: skip
+
+
+def _i(value: Any, field: str) -> int:
+    return check_int(value, field, lo=-(1 << 63), hi=(1 << 63) - 1, expected="an integer")
+
+
+class FeedBook:
+    """An order book rebuilt from a feed: orders keyed by the feed's ids, no matching.
+
+    ``ts_ns`` arguments are the feed's timestamps (nanoseconds); trades carry them.
+    """
+
+    def __init__(self, order_capacity: int = 1024) -> None:
+        capacity = check_int(order_capacity, "order_capacity", lo=16, hi=1 << 30,
+                             expected="an integer in [16, 2**30]")  # fmt: skip
+        self._st = new_state(capacity, record_events=False)
+        self._h = memoryview(self._st.hdr)
+        self._event = fast_kernel(_feed.feed_event, self._st, 7)
+        self._apply = _feed.feed_apply
+        self._levels = _feed.level_of
+
+    def _run(self, ts_ns, kind, side, order_id, price, qty, new_order_id=0) -> int:
+        values = [_i(v, f) for v, f in ((ts_ns, "ts_ns"), (order_id, "order_id"),
+                                        (price, "price"), (qty, "qty"),
+                                        (new_order_id, "new_order_id"))]  # fmt: skip
+        ts_ns, order_id, price, qty, new_order_id = values
+        try:
+            code = self._event(self._st, ts_ns, kind, side, order_id, price, qty, new_order_id)
+        except OverflowError:
+            raise ValidationError("a value does not fit in 64 bits", field="value",
+                                  value=values) from None  # fmt: skip
+        if code < 0:
+            raise refusal(code, order_id=order_id, side=side, price=price, quantity=qty,
+                          new_quantity=qty)  # fmt: skip
+        return code
+
+    def add(self, order_id: int, side: Side | str, price: int, qty: int, ts_ns: int = 0) -> None:
+        """Add a resting order at the back of its level's queue."""
+        self._run(ts_ns, _feed.FK_ADD, _side(side), order_id, price, qty)
+
+    def cancel(self, order_id: int, qty: int, ts_ns: int = 0) -> None:
+        """Remove ``qty`` from an order (all of it removes the order)."""
+        self._run(ts_ns, _feed.FK_CANCEL, 0, order_id, 0, qty)
+
+    def delete(self, order_id: int, ts_ns: int = 0) -> None:
+        """Remove an order."""
+        self._run(ts_ns, _feed.FK_DELETE, 0, order_id, 0, 0)
+
+    def execute(self, order_id: int, qty: int, price: int | None = None, ts_ns: int = 0) -> None:
+        """Record that ``qty`` of an order traded (at its price, or at ``price``)."""
+        if price is None:
+            self._run(ts_ns, _feed.FK_EXECUTE, 0, order_id, 0, qty)
+        else:
+            self._run(ts_ns, _feed.FK_EXECUTE_AT_PRICE, 0, order_id, price, qty)
+
+    def replace(
+        self, order_id: int, new_order_id: int, price: int, qty: int, ts_ns: int = 0
+    ) -> None:
+        """Replace an order by a new one (same side) at the back of its level's queue."""
+        self._run(ts_ns, _feed.FK_REPLACE, 0, order_id, price, qty, new_order_id)
+
+    def adjust_level(self, side: Side | str, price: int, delta: int, ts_ns: int = 0) -> int:
+        """Add (delta > 0) or remove anonymous quantity at a level; return what was not removed.
+
+        For quantity the feed never showed as orders (a partial feed, a snapshot seed). Only
+        anonymous quantity is removed; the shortfall is returned, never taken from known orders.
+        """
+        return self._run(ts_ns, _feed.FK_ADJUST_LEVEL, _side(side), 0, price, delta)
+
+    def trade(self, side: Side | str, price: int, qty: int, order_id: int = 0, ts_ns: int = 0):
+        """Record a trade print that does not change the book (e.g. a hidden order traded)."""
+        self._run(ts_ns, _feed.FK_TRADE, _side(side), order_id, price, qty)
+
+    def apply(self, events: np.ndarray, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Apply ``events[start:stop]`` (``BOOK_EVENT_DTYPE``) in one compiled loop.
+
+        Returns one int64 answer per event applied: 0 for done, a negative code for an event
+        refused (it changed nothing; the rest still run), and for ADJUST_LEVEL removals the
+        quantity that could not be removed.
+        """
+        if not isinstance(events, np.ndarray) or events.dtype != BOOK_EVENT_DTYPE:
+            got = getattr(events, "dtype", type(events).__name__)
+            raise ValidationError(f"invalid `events`: expected BOOK_EVENT_DTYPE, got {got}",
+                                  field="events", value=str(got))  # fmt: skip
+        events = np.ascontiguousarray(events.reshape(-1))
+        n = len(events)
+        stop = n if stop is None else check_int(stop, "stop", lo=0, hi=n, expected=f"0..{n}")
+        start = check_int(start, "start", lo=0, hi=stop, expected=f"0..{stop}")
+        out = np.zeros(n, np.int64)
+        self._apply(self._st, events, start, stop, out)
+        return out[start:stop]
+
+    def clear(self) -> None:
+        """Empty the book (trades are kept)."""
+        _feed.feed_clear(self._st)
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def best_bid_ask(self) -> tuple[int | None, int | None]:
+        """Return (best bid, best ask), ``None`` for an empty side."""
+        h = self._h
+        return (h[lay.H_BEST] or None, h[lay.H_BEST + 1] or None)
+
+    def depth(self, levels: int = 10) -> BookSnapshot:
+        """Return the best ``levels`` levels of each side."""
+        from tickbook.book._kernels import levels as _levels_kernel
+
+        levels = check_int(levels, "levels", lo=1, hi=1 << 31, expected="a positive integer")
+        levels = min(levels, max(self._h[lay.H_NLEV], self._h[lay.H_NLEV + 1], 1))
+        bids = np.empty((levels, 3), np.int64)
+        asks = np.empty((levels, 3), np.int64)
+        nb = _levels_kernel(self._st, 0, levels, bids)
+        na = _levels_kernel(self._st, 1, levels, asks)
+        return BookSnapshot(bids[:nb], asks[:na], self._h[lay.H_CLOCK])
+
+    def level(self, side: Side | str, price: int) -> tuple[int, int]:
+        """Return (displayed quantity, order count) at one price."""
+        return self._levels(self._st, _side(side), _i(price, "price"))
+
+    def order_count(self) -> int:
+        """Return the number of resting orders (anonymous level quantity counts as one)."""
+        return self._h[lay.H_NRESTING]
+
+    def has_order(self, order_id: int) -> bool:
+        """Return whether an order with this feed id rests on the book."""
+        from tickbook.book._kernels import order_slot
+
+        return order_slot(self._st, _i(order_id, "order_id")) >= 0
+
+    def trades_array(self) -> np.ndarray:
+        """Return the executions seen so far as a structured array (a copy)."""
+        rows = self._st.tr[: self._h[lay.H_NTRADES]]
+        return np.ascontiguousarray(rows).view(_TRADE_DTYPE).reshape(-1).copy()
+
+    @property
+    def ts_ns(self) -> int:
+        """Timestamp of the last event applied."""
+        return self._h[lay.H_CLOCK]
+
+    def __repr__(self) -> str:
+        bid, ask = self.best_bid_ask()
+        return f"FeedBook(bid={bid}, ask={ask}, orders={self.order_count()})"
