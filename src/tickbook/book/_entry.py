@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -55,22 +54,48 @@ def fast_kernel(dispatcher: Any, state: Any, n_ints: int) -> Callable[..., Any]:
     return fast(dispatcher, (typeof(state),) + (_I,) * n_ints)
 
 
+class _Doors:
+    """Kernels' fast doors for one state type, each resolved (loaded from cache) on first use.
+
+    Loading every kernel up front costs ~0.25 s; a session that only submits loads one.
+    """
+
+    def __init__(self, state_type: Any) -> None:
+        self._state_type = state_type
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        dispatcher = getattr(_kernels, name)
+        if name in _HOT:
+            door = fast(dispatcher, (self._state_type,) + (_I,) * _HOT[name])
+        elif name in _GRID:
+            door = fast(dispatcher, (self._state_type,) + (_I,) * _GRID[name] + (_GRID_T,))
+        elif name == "run_commands":
+            door = fast(dispatcher, (self._state_type, _COMMANDS_T, _I, _GRID_T))
+        else:
+            raise AttributeError(name)
+        setattr(self, name, door)  # later lookups find the instance attribute directly
+        return door
+
+
+_GRID = {"levels": 2, "book_orders": 1}
+_GRID_T = types.Array(types.int64, 2, "C")
+_COMMANDS_T = typeof(np.zeros(1, COMMAND_DTYPE))
+
+
 @cache
-def _for_type(state_type: Any) -> SimpleNamespace:
-    doors = {name: fast(getattr(_kernels, name), (state_type,) + (_I,) * n)
-             for name, n in _HOT.items()}  # fmt: skip
-    grid = types.Array(types.int64, 2, "C")
-    doors["levels"] = fast(_kernels.levels, (state_type, _I, _I, grid))
-    doors["book_orders"] = fast(_kernels.book_orders, (state_type, _I, grid))
-    commands = typeof(np.zeros(1, COMMAND_DTYPE))
-    doors["run_commands"] = fast(_kernels.run_commands, (state_type, commands, _I, grid))
-    return SimpleNamespace(**doors)
+def _for_type(state_type: Any) -> _Doors:
+    return _Doors(state_type)
 
 
-def entry_points(state: Any) -> SimpleNamespace:
-    """Return the kernels' fast doors for a state of this type (built once per process)."""
+class _PlainDoors:
+    """With the JIT disabled every kernel is a plain Python function."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        return getattr(_kernels, name)
+
+
+def entry_points(state: Any) -> Any:
+    """Return the kernels' fast doors for a state of this type (shared per process)."""
     if config.DISABLE_JIT:
-        return SimpleNamespace(**{name: getattr(_kernels, name) for name in _HOT},
-                               levels=_kernels.levels, book_orders=_kernels.book_orders,
-                               run_commands=_kernels.run_commands)  # fmt: skip
+        return _PlainDoors()
     return _for_type(typeof(state))

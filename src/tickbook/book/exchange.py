@@ -118,10 +118,8 @@ class Exchange:
         self._bbo: tuple[int | None, int | None] | None = None
         self._depth: tuple[Any, int, BookSnapshot] | None = None
         self._new_trade_log()
-        # bind the hot kernels once: an attribute load is cheaper than a namespace lookup
+        # the hottest kernel is bound here; the others load on first use
         self._limit = self._k.limit
-        self._market = self._k.market
-        self._cancel = self._k.cancel
 
     # -- orders -------------------------------------------------------------------------------
 
@@ -199,7 +197,7 @@ class Exchange:
             owner = _int(owner, "owner")
         self._bbo = None
         try:
-            r = self._market(self._st, s, quantity, flags, owner)
+            r = self._k.market(self._st, s, quantity, flags, owner)
         except OverflowError:
             raise self._overflow(quantity=quantity, owner=owner) from None
         if r[0] < 0:
@@ -216,7 +214,7 @@ class Exchange:
             order_id = _int(order_id, "order_id")
         self._bbo = None
         try:
-            code, quantity = self._cancel(self._st, order_id)
+            code, quantity = self._k.cancel(self._st, order_id)
         except OverflowError:
             raise self._overflow(order_id=order_id) from None
         if code < 0:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="tickbook: exchange, replay, backtests, risk.")
+from tickbook.cli import demo, lob
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="tickbook: a deterministic exchange, market-data replay, backtests and analytics.",
+    pretty_exceptions_enable=False,
+)
+app.add_typer(lob.app, name="lob")
+app.add_typer(demo.app, name="demo")
 
 
 def main() -> None:
