@@ -32,10 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console()
     results: list[Result] = []
+    extra_rows: list[dict] = []
     for name in _modules(args.only):
         module = importlib.import_module(f"benchmarks.{name}")
         cases = module.cases(args.quick)
-        table = Table(title=f"{name.removeprefix('bench_')}: ns per op (best of N), ratio = peer/tickbook")
+        table = Table(
+            title=f"{name.removeprefix('bench_')}: ns per op (best of N), ratio = peer/tickbook"
+        )
         peers = sorted({lib for c in cases for lib in c.runners} - {"tickbook"})
         table.add_column("workload")
         table.add_column("tickbook", justify="right")
@@ -54,13 +57,39 @@ def main(argv: list[str] | None = None) -> int:
                 row += ["-" if t is None else f"{t:,.0f}", "-" if r is None else f"{r:.2f}x"]
             table.add_row(*row, case.target)
         console.print(table)
-        compile_s = {r.case.name: r.warmup_s.get("tickbook", 0.0) for r in results}
-        console.print(f"[dim]first-call (compile or cache load) seconds: {compile_s}[/dim]")
+        warm = {
+            r.case.name: round(r.warmup_s.get("tickbook", 0.0), 3)
+            for r in results
+            if r.case.area == cases[0].area
+        }
+        console.print(f"[dim]tickbook warm-up run (first call, incl. cache load), s: {warm}[/dim]")
+        extras = getattr(module, "extras", None)
+        if extras is not None:
+            console.print(f"[dim]running {name} extras ...[/dim]")
+            rows = extras(args.quick)
+            extra_table = Table(title=f"{name.removeprefix('bench_')}: memory and start-up")
+            for column in ("metric", "tickbook", "nanobook", "target"):
+                extra_table.add_column(column)
+            for row in rows:
+                extra_table.add_row(
+                    *(str(row.get(c, "")) for c in ("metric", "tickbook", "nanobook", "target"))
+                )
+            console.print(extra_table)
+            extra_rows.extend(rows)
     if args.json:
-        payload = [{"area": r.case.area, "name": r.case.name, "unit": r.case.unit,
-                    "ops": r.case.ops, "ns_per_op": r.ns_per_op, "warmup_s": r.warmup_s,
-                    "target": r.case.target} for r in results]  # fmt: skip
-        args.json.write_text(json.dumps(payload, indent=2))
+        payload = [
+            {
+                "area": r.case.area,
+                "name": r.case.name,
+                "unit": r.case.unit,
+                "ops": r.case.ops,
+                "ns_per_op": r.ns_per_op,
+                "warmup_s": r.warmup_s,
+                "target": r.case.target,
+            }
+            for r in results
+        ]
+        args.json.write_text(json.dumps({"cases": payload, "extras": extra_rows}, indent=2))
     return 0
 
 

@@ -77,7 +77,7 @@ class _Doors:
         return door
 
 
-_GRID = {"levels": 2, "book_orders": 1}
+_GRID = {"levels": 2, "book_orders": 1, "snapshot": 1}
 _GRID_T = types.Array(types.int64, 2, "C")
 _COMMANDS_T = typeof(np.zeros(1, COMMAND_DTYPE))
 

@@ -41,12 +41,14 @@ def refusal(code: int, **context: Any) -> TickbookError:
     """Build the error for refusal ``code``; ``context`` holds the caller's argument values."""
     if code == lay.E_UNKNOWN:
         oid = context.get("order_id")
-        return UnknownOrder(f"unknown `order_id`: {oid!r} is not on the book", field="order_id",
-                            value=oid)  # fmt: skip
+        return UnknownOrder(
+            f"unknown `order_id`: {oid!r} is not on the book", field="order_id", value=oid
+        )
     if code == lay.E_NOT_ACTIVE:
         oid = context.get("order_id")
-        return OrderNotActive(f"`order_id` {oid!r} is filled or cancelled", field="order_id",
-                              value=oid)  # fmt: skip
+        return OrderNotActive(
+            f"`order_id` {oid!r} is filled or cancelled", field="order_id", value=oid
+        )
     fields, expected = _WHY.get(code, (("request",), "a valid request"))
     field = next((f for f in fields if f in context), fields[-1])
     error: type[ValidationError] = InvalidOrder if field != "request" else ValidationError

@@ -10,6 +10,8 @@ import numpy as np
 from numba import njit
 
 from tickbook.book._layout import (
+    C_PEAK,
+    C_TS,
     E_DUPLICATE,
     E_KIND,
     E_NEW_QTY,
@@ -22,21 +24,16 @@ from tickbook.book._layout import (
     H_NLEV,
     H_NRESTING,
     H_USED,
-    L_OWNER,
-    M_FLAGS,
-    M_SIDE,
-    M_STATUS,
-    M_TIF,
     MAX_PRICE,
     MAX_QTY,
     O_FILLED,
     O_ID,
-    O_PEAK,
+    O_META,
     O_PRICE,
     O_QTY,
     O_REM,
-    O_TS,
     O_VIS,
+    ST_FREE,
     ST_NEW,
     ST_PARTIAL,
     V_COUNT,
@@ -52,10 +49,14 @@ from tickbook.book._store import (
     level_insert,
     level_remove,
     level_search,
+    make_meta,
     queue_append,
     queue_unlink,
     record_trade,
     refresh_best,
+    set_status,
+    side_of,
+    status_of,
 )
 
 #: ids at or above this value are reserved for the anonymous quantity of a level
@@ -102,14 +103,10 @@ def _insert(st, oid, side, price, qty, ts):
     oq[slot, O_QTY] = qty
     oq[slot, O_REM] = qty
     oq[slot, O_VIS] = qty
-    oq[slot, O_PEAK] = 0
     oq[slot, O_FILLED] = 0
-    oq[slot, O_TS] = ts
-    st.ol[slot, L_OWNER] = 0
-    st.om[slot, M_SIDE] = side
-    st.om[slot, M_STATUS] = ST_NEW
-    st.om[slot, M_TIF] = 0
-    st.om[slot, M_FLAGS] = 0
+    oq[slot, O_META] = make_meta(side, ST_NEW, 0, 0, 0)
+    st.oc[slot, C_PEAK] = 0
+    st.oc[slot, C_TS] = ts
     ix_insert(st, oid, slot)
     key = key_of(side, price)
     li, found = level_search(st, side, key)
@@ -122,7 +119,7 @@ def _insert(st, oid, side, price, qty, ts):
 def _take(st, slot, qty):
     """Remove ``qty`` from a resting order; drop the order (and its level) at zero."""
     oq = st.oq
-    side = np.int64(st.om[slot, M_SIDE])
+    side = side_of(oq, slot)
     li, _ = level_search(st, side, key_of(side, oq[slot, O_PRICE]))
     if qty >= oq[slot, O_REM]:
         queue_unlink(st, side, li, slot, oq[slot, O_VIS])
@@ -133,7 +130,7 @@ def _take(st, slot, qty):
     oq[slot, O_REM] -= qty
     oq[slot, O_VIS] -= qty
     st.lv[side, li, V_QTY] -= qty
-    st.om[slot, M_STATUS] = ST_PARTIAL
+    set_status(oq, slot, ST_PARTIAL)
 
 
 @njit(cache=True)
@@ -177,7 +174,7 @@ def feed_event(st, ts, kind, side, oid, price, qty, new_oid):
             return np.int64(E_PRICE)
         if kind != FK_CANCEL:
             at = price if kind == FK_EXECUTE_AT_PRICE else st.oq[slot, O_PRICE]
-            passive_side = np.int64(st.om[slot, M_SIDE])
+            passive_side = side_of(st.oq, slot)
             record_trade(st, at, qty, np.int64(0), oid, ts, 1 - passive_side)
         _take(st, slot, qty)
     elif kind == FK_DELETE:
@@ -189,7 +186,7 @@ def feed_event(st, ts, kind, side, oid, price, qty, new_oid):
         slot = _known(st, oid)
         if slot < 0:
             return np.int64(E_UNKNOWN)
-        side = np.int64(st.om[slot, M_SIDE])
+        side = side_of(st.oq, slot)
         err = _check(side, price, qty)
         if err != 0:
             return np.int64(err)
@@ -249,7 +246,7 @@ def feed_event(st, ts, kind, side, oid, price, qty, new_oid):
 def feed_clear(st):
     """Empty the book (trades are kept)."""
     for slot in range(st.hdr[H_USED]):
-        if st.om[slot, M_STATUS] >= 0:
+        if status_of(st.oq, slot) != ST_FREE:
             free_slot(st, slot)
     st.hdr[H_NLEV] = 0
     st.hdr[H_NLEV + 1] = 0
@@ -263,8 +260,16 @@ def feed_apply(st, events, start, stop, out):
     refused = 0
     for i in range(start, stop):
         e = events[i]
-        code = feed_event(st, e["ts_ns"], np.int64(e["kind"]), np.int64(e["side"]),
-                          e["order_id"], e["price"], e["qty"], e["new_order_id"])  # fmt: skip
+        code = feed_event(
+            st,
+            e["ts_ns"],
+            np.int64(e["kind"]),
+            np.int64(e["side"]),
+            e["order_id"],
+            e["price"],
+            e["qty"],
+            e["new_order_id"],
+        )
         out[i] = code
         if code < 0:
             refused += 1

@@ -14,6 +14,8 @@ from numba import njit
 
 from tickbook.book._layout import (
     BUY,
+    C_PEAK,
+    C_TS,
     E_DISPLAY,
     E_FLAGS,
     E_KIND,
@@ -56,12 +58,6 @@ from tickbook.book._layout import (
     K_TRAIL_LIMIT,
     K_TRAIL_MARKET,
     K_TRAIL_PARAMS,
-    L_NEXT,
-    L_OWNER,
-    M_FLAGS,
-    M_SIDE,
-    M_STATUS,
-    M_TIF,
     MARKET_BUY_LIMIT,
     MARKET_SELL_LIMIT,
     MAX_ATR_PERIOD,
@@ -71,11 +67,10 @@ from tickbook.book._layout import (
     MAX_QTY,
     O_FILLED,
     O_ID,
-    O_PEAK,
+    O_META,
     O_PRICE,
     O_QTY,
     O_REM,
-    O_TS,
     O_VIS,
     PPB,
     S_EXTREME,
@@ -125,12 +120,19 @@ from tickbook.book._store import (
     level_insert,
     level_remove,
     level_search,
+    link_next,
     log_event,
+    make_meta,
+    owner_of,
     queue_append,
     queue_unlink,
     record_trade,
     refresh_best,
     room_needed,
+    set_status,
+    side_of,
+    status_of,
+    tif_of,
 )
 
 _USER_FLAGS = F_POST_ONLY | (STP_MASK << STP_SHIFT)
@@ -192,15 +194,16 @@ def _fillable(st, side, limit, qty, owner, stp):
         if (side == BUY and price > limit) or (side != BUY and price < limit):
             break
         o = lv[opp, li, V_HEAD]
+        oq = st.oq
         while o >= 0:
-            if stp != STP_NONE and owner != 0 and st.ol[o, L_OWNER] == owner:
+            if stp != STP_NONE and owner != 0 and owner_of(oq, o) == owner:
                 if stp != STP_CANCEL_OLDEST:
                     return avail
             else:
-                avail += st.oq[o, O_REM]
+                avail += oq[o, O_REM]
                 if avail >= qty:
                     return avail
-            o = st.ol[o, L_NEXT]
+            o = link_next(oq, o)
     return avail
 
 
@@ -210,7 +213,7 @@ def _drop_resting(st, side, li, slot):
     queue_unlink(st, side, li, slot, st.oq[slot, O_VIS])
     st.oq[slot, O_REM] = 0
     st.oq[slot, O_VIS] = 0
-    st.om[slot, M_STATUS] = ST_CANCELLED
+    set_status(st.oq, slot, ST_CANCELLED)
 
 
 @njit(cache=True)
@@ -238,8 +241,7 @@ def _match(st, side, limit, qty, owner, stp, aggressor, ts):
     hdr = st.hdr
     lv = st.lv
     oq = st.oq
-    ol = st.ol
-    om = st.om
+    oc = st.oc
     left = qty
     filled = 0
     killed = False
@@ -253,11 +255,11 @@ def _match(st, side, limit, qty, owner, stp, aggressor, ts):
             break
         o = lv[opp, li, V_HEAD]
         while left > 0 and o >= 0:
-            if stp != STP_NONE and owner != 0 and ol[o, L_OWNER] == owner:
+            if stp != STP_NONE and owner != 0 and owner_of(oq, o) == owner:
                 if stp == STP_CANCEL_NEWEST:
                     killed = True
                     break
-                nxt = ol[o, L_NEXT]
+                nxt = link_next(oq, o)
                 if stp == STP_CANCEL_OLDEST or stp == STP_CANCEL_BOTH:
                     _drop_resting(st, opp, li, o)
                     if stp == STP_CANCEL_BOTH:
@@ -279,19 +281,19 @@ def _match(st, side, limit, qty, owner, stp, aggressor, ts):
             oq[o, O_FILLED] += take
             lv[opp, li, V_QTY] -= take
             if take < vis:
-                om[o, M_STATUS] = ST_PARTIAL
+                set_status(oq, o, ST_PARTIAL)
             elif oq[o, O_REM] > 0:
                 # iceberg: show a new slice, which goes to the back of the queue
                 rem = oq[o, O_REM]
-                peak = oq[o, O_PEAK]
-                om[o, M_STATUS] = ST_PARTIAL
+                peak = oc[o, C_PEAK]
+                set_status(oq, o, ST_PARTIAL)
                 queue_unlink(st, opp, li, o, 0)
                 queue_append(st, opp, li, o, peak if peak < rem else rem)
                 oq[o, O_VIS] = peak if peak < rem else rem
                 o = lv[opp, li, V_HEAD]
             else:
-                om[o, M_STATUS] = ST_FILLED
-                nxt = ol[o, L_NEXT]
+                set_status(oq, o, ST_FILLED)
+                nxt = link_next(oq, o)
                 queue_unlink(st, opp, li, o, 0)
                 o = nxt
         if lv[opp, li, V_COUNT] == 0:
@@ -309,12 +311,9 @@ def _place(st, oid, side, price, qty, tif, flags, owner, peak, ts):
     oq[slot, O_ID] = oid
     oq[slot, O_PRICE] = 0 if is_market else price
     oq[slot, O_QTY] = qty
-    oq[slot, O_PEAK] = peak
-    oq[slot, O_TS] = ts
-    st.ol[slot, L_OWNER] = owner
-    st.om[slot, M_SIDE] = side
-    st.om[slot, M_TIF] = tif
-    st.om[slot, M_FLAGS] = flags
+    oq[slot, O_META] = make_meta(side, ST_NEW, tif, flags, owner)
+    st.oc[slot, C_PEAK] = peak
+    st.oc[slot, C_TS] = ts
     ix_insert(st, oid, slot)
     if is_market:
         limit = MARKET_BUY_LIMIT if side == BUY else MARKET_SELL_LIMIT
@@ -350,7 +349,7 @@ def _place(st, oid, side, price, qty, tif, flags, owner, peak, ts):
         status = ST_FILLED if filled == qty else ST_CANCELLED
         resting = 0
         cancelled = qty - filled
-    st.om[slot, M_STATUS] = status
+    set_status(oq, slot, status)
     return oid, np.int64(status), filled, resting, cancelled, tlo, hdr[H_NTRADES]
 
 
@@ -428,7 +427,7 @@ def market(st, side, qty, flags, owner):
 @njit(cache=True)
 def _cancel_slot(st, slot):
     oq = st.oq
-    side = np.int64(st.om[slot, M_SIDE])
+    side = side_of(oq, slot)
     li, _ = level_search(st, side, key_of(side, oq[slot, O_PRICE]))
     rem = oq[slot, O_REM]
     _drop_resting(st, side, li, slot)
@@ -445,7 +444,7 @@ def _find_active(st, oid):
     slot = ix_find(st, oid)
     if slot < 0:
         return -1, E_UNKNOWN
-    if st.om[slot, M_STATUS] > ST_PARTIAL:
+    if status_of(st.oq, slot) > ST_PARTIAL:
         return -1, E_NOT_ACTIVE
     return slot, 0
 
@@ -498,11 +497,12 @@ def modify(st, oid, price, qty):
     ensure_room(st, room_needed(st), 1 + st.hdr[H_NPENDING], 2, 0)
     ts = _tick(st)
     log_event(st, K_MODIFY, 0, 0, 0, 0, price, qty, oid)
-    side = np.int64(st.om[slot, M_SIDE])
-    tif = np.int64(st.om[slot, M_TIF])
-    flags = np.int64(st.om[slot, M_FLAGS])
-    owner = np.int64(st.ol[slot, L_OWNER])
-    peak = st.oq[slot, O_PEAK]
+    oq = st.oq
+    side = side_of(oq, slot)
+    tif = tif_of(oq, slot)
+    flags = (oq[slot, O_META] >> 24) & 0xFF
+    owner = owner_of(oq, slot)
+    peak = st.oc[slot, C_PEAK]
     if peak > qty:
         peak = qty
     old = _cancel_slot(st, slot)
@@ -523,7 +523,7 @@ def reduce(st, oid, new_qty):
     ensure_room(st, 0, 0, 1, 0)
     _tick(st)
     log_event(st, K_REDUCE, 0, 0, 0, 0, 0, new_qty, oid)
-    side = np.int64(st.om[slot, M_SIDE])
+    side = side_of(st.oq, slot)
     li, _ = level_search(st, side, key_of(side, st.oq[slot, O_PRICE]))
     _shrink_resting(st, side, li, slot, new_qty)
     return np.int64(0), rem - new_qty
@@ -535,10 +535,11 @@ def clear_history(st):
     ensure_room(st, 0, 0, 1, 0)
     _tick(st)
     log_event(st, K_CLEAR_HISTORY, 0, 0, 0, 0, 0, 0, 0)
-    om = st.om
+    oq = st.oq
     freed = 0
     for slot in range(st.hdr[H_USED]):
-        if om[slot, M_STATUS] >= ST_FILLED:
+        status = status_of(oq, slot)
+        if status == ST_FILLED or status == ST_CANCELLED:
             free_slot(st, slot)
             freed += 1
     sp = st.sp
@@ -693,11 +694,31 @@ def _run_stops(st):
             ts = _tick(st)
             flags = sp[r, S_FLAGS]
             if sp[r, S_LIMIT_ORDER] == 1:
-                _place(st, sp[r, S_ID], sp[r, S_SIDE], sp[r, S_LIMIT], sp[r, S_QTY],
-                       sp[r, S_TIF], flags, sp[r, S_OWNER], 0, ts)  # fmt: skip
+                _place(
+                    st,
+                    sp[r, S_ID],
+                    sp[r, S_SIDE],
+                    sp[r, S_LIMIT],
+                    sp[r, S_QTY],
+                    sp[r, S_TIF],
+                    flags,
+                    sp[r, S_OWNER],
+                    0,
+                    ts,
+                )
             else:
-                _place(st, sp[r, S_ID], sp[r, S_SIDE], 0, sp[r, S_QTY], 1, flags | F_MARKET,
-                       sp[r, S_OWNER], 0, ts)  # fmt: skip
+                _place(
+                    st,
+                    sp[r, S_ID],
+                    sp[r, S_SIDE],
+                    0,
+                    sp[r, S_QTY],
+                    1,
+                    flags | F_MARKET,
+                    sp[r, S_OWNER],
+                    0,
+                    ts,
+                )
 
 
 # -- batch ------------------------------------------------------------------------------------
@@ -730,15 +751,29 @@ def run_commands(st, cmds, start, out):
             res = market(st, side, qty, flags, owner)
         elif kind == K_CANCEL:
             code, done = cancel(st, ref)
-            res = (ref if code == 0 else code, np.int64(ST_CANCELLED), np.int64(0),
-                   np.int64(0), done, np.int64(0), np.int64(0))  # fmt: skip
+            res = (
+                ref if code == 0 else code,
+                np.int64(ST_CANCELLED),
+                np.int64(0),
+                np.int64(0),
+                done,
+                np.int64(0),
+                np.int64(0),
+            )
         elif kind == K_MODIFY:
             m = modify(st, ref, price, qty)
             res = (m[0], m[1], m[2], m[3], m[4], m[5], m[6])
         elif kind == K_REDUCE:
             code, done = reduce(st, ref, qty)
-            res = (ref if code == 0 else code, np.int64(ST_PARTIAL), np.int64(0), qty, done,
-                   np.int64(0), np.int64(0))  # fmt: skip
+            res = (
+                ref if code == 0 else code,
+                np.int64(ST_PARTIAL),
+                np.int64(0),
+                qty,
+                done,
+                np.int64(0),
+                np.int64(0),
+            )
         elif kind == K_STOP_MARKET or kind == K_STOP_LIMIT:
             lim = price if kind == K_STOP_LIMIT else np.int64(0)
             if kind == K_STOP_LIMIT and price == 0:
@@ -751,10 +786,10 @@ def run_commands(st, cmds, start, out):
                 lim = price if kind == K_TRAIL_LIMIT else np.int64(0)
                 if kind == K_TRAIL_LIMIT and price == 0:
                     lim = np.int64(-1)
-                oid, status = stop(st, side, ref, lim, qty, tif, flags, owner, p["ref"],
-                                   p["price"], p["qty"])  # fmt: skip
-                res = (oid, status, np.int64(0), np.int64(0), np.int64(0), np.int64(0),
-                       np.int64(0))  # fmt: skip
+                oid, status = stop(
+                    st, side, ref, lim, qty, tif, flags, owner, p["ref"], p["price"], p["qty"]
+                )
+                res = (oid, status, np.int64(0), np.int64(0), np.int64(0), np.int64(0), np.int64(0))
                 for k in range(7):
                     out[i + 1, k] = 0
                 for k in range(7):
@@ -764,8 +799,15 @@ def run_commands(st, cmds, start, out):
             res = _refused(E_TRAIL)
         elif kind == K_CLEAR_HISTORY:
             clear_history(st)
-            res = (np.int64(0), np.int64(0), np.int64(0), np.int64(0), np.int64(0), np.int64(0),
-                   np.int64(0))  # fmt: skip
+            res = (
+                np.int64(0),
+                np.int64(0),
+                np.int64(0),
+                np.int64(0),
+                np.int64(0),
+                np.int64(0),
+                np.int64(0),
+            )
         for k in range(7):
             out[i, k] = res[k]
         i += 1
@@ -790,6 +832,17 @@ def levels(st, side, n, out):
 
 
 @njit(cache=True)
+def snapshot(st, n, out):
+    """Write the best ``n`` bid levels into ``out[:n]`` and asks into ``out[n:]``.
+
+    Rows are (price, qty, orders); answer the number of bid levels * 2**32 + ask levels.
+    """
+    nb = levels(st, 0, n, out[:n])
+    na = levels(st, 1, n, out[n:])
+    return (nb << 32) | na
+
+
+@njit(cache=True)
 def book_orders(st, side, out):
     """Write the resting orders of ``side`` in priority order; answer the count.
 
@@ -804,10 +857,10 @@ def book_orders(st, side, out):
             out[k, 1] = st.oq[o, O_PRICE]
             out[k, 2] = st.oq[o, O_VIS]
             out[k, 3] = st.oq[o, O_REM]
-            out[k, 4] = st.ol[o, L_OWNER]
-            out[k, 5] = st.oq[o, O_TS]
+            out[k, 4] = owner_of(st.oq, o)
+            out[k, 5] = st.oc[o, C_TS]
             k += 1
-            o = st.ol[o, L_NEXT]
+            o = link_next(st.oq, o)
     return k
 
 

@@ -7,10 +7,14 @@ module-level ints, which Numba freezes into the compiled code.
 
 import numpy as np
 
-# -- orders: oq (int64 [cap, 8]), ol (int32 [cap, 3]), om (int8 [cap, 4]) -----------------------
-O_ID, O_PRICE, O_QTY, O_REM, O_VIS, O_PEAK, O_FILLED, O_TS = range(8)
-L_NEXT, L_PREV, L_OWNER = range(3)
-M_SIDE, M_STATUS, M_TIF, M_FLAGS = range(4)
+# -- orders: oq (int64 [cap, 8]: one 64-byte cache line per order), oc (int64 [cap, 2]) -------
+#: the hot row: everything matching and cancelling touch, in one cache line
+O_ID, O_PRICE, O_REM, O_VIS, O_QTY, O_FILLED, O_LINK, O_META = range(8)
+#: O_LINK packs the queue links: next slot in the low 32 bits, previous slot in the high 32
+#: O_META packs side (bits 0-7), status (8-15), tif (16-23), flags (24-31), owner (32-62)
+#: the cold row: read only by queries and iceberg refreshes
+C_TS, C_PEAK = range(2)
+LO32 = 0xFFFFFFFF
 
 #: order flag bits (om[:, M_FLAGS]); the self-trade mode sits in bits 2..4
 F_POST_ONLY = 1
@@ -20,7 +24,7 @@ STP_MASK = 7
 
 #: order statuses (OrderStatus values) plus the marker of a free slot
 ST_NEW, ST_PARTIAL, ST_FILLED, ST_CANCELLED = 0, 1, 2, 3
-ST_FREE = -1
+ST_FREE = 255
 
 BUY, SELL = 0, 1
 GTC, IOC, FOK = 0, 1, 2

@@ -35,8 +35,9 @@ def read_events(path: str | Path) -> np.ndarray:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise DataError(f"cannot read events file {path}: {error}", field="path",
-                        value=str(path)) from None  # fmt: skip
+        raise DataError(
+            f"cannot read events file {path}: {error}", field="path", value=str(path)
+        ) from None
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

@@ -42,7 +42,7 @@ from tickbook.book._layout import (
 
 __all__ = ["BookState", "new_state"]
 
-_FIELDS = ("hdr", "oq", "ol", "om", "ix_keys", "ix_vals", "lv", "tr", "ev", "sp", "ring")
+_FIELDS = ("hdr", "oq", "oc", "ix_keys", "ix_vals", "lv", "tr", "ev", "sp", "ring")
 
 
 @structref.register
@@ -63,8 +63,7 @@ class BookState(structref.StructRefProxy):
 
     hdr = property(lambda self: _get_hdr(self))
     oq = property(lambda self: _get_oq(self))
-    ol = property(lambda self: _get_ol(self))
-    om = property(lambda self: _get_om(self))
+    oc = property(lambda self: _get_oc(self))
     ix_keys = property(lambda self: _get_ix_keys(self))
     ix_vals = property(lambda self: _get_ix_vals(self))
     lv = property(lambda self: _get_lv(self))
@@ -130,13 +129,8 @@ def _get_oq(st):
 
 
 @njit(cache=True)
-def _get_ol(st):
-    return st.ol
-
-
-@njit(cache=True)
-def _get_om(st):
-    return st.om
+def _get_oc(st):
+    return st.oc
 
 
 @njit(cache=True)
@@ -191,8 +185,7 @@ STATE_TYPE = BookStateType(
     [
         ("hdr", _I64_1),
         ("oq", _I64_2),
-        ("ol", types.Array(types.int32, 2, "C")),
-        ("om", types.Array(types.int8, 2, "C")),
+        ("oc", _I64_2),
         ("ix_keys", _I64_1),
         ("ix_vals", types.Array(types.int32, 1, "C")),
         ("lv", types.Array(types.int64, 3, "C")),
@@ -205,13 +198,12 @@ STATE_TYPE = BookStateType(
 
 
 @njit(cache=True)
-def _make(hdr, oq, ol, om, ix_keys, ix_vals, lv, tr, ev, sp, ring):
+def _make(hdr, oq, oc, ix_keys, ix_vals, lv, tr, ev, sp, ring):
     # a cached constructor: Numba's generated one recompiles in every process (~0.5 s)
     st = structref.new(STATE_TYPE)
     st.hdr = hdr
     st.oq = oq
-    st.ol = ol
-    st.om = om
+    st.oc = oc
     st.ix_keys = ix_keys
     st.ix_vals = ix_vals
     st.lv = lv
@@ -243,8 +235,7 @@ def new_state(
     arrays = (
         hdr,
         np.zeros((order_capacity, 8), np.int64),
-        np.full((order_capacity, 3), -1, np.int32),
-        np.full((order_capacity, 4), -1, np.int8),
+        np.zeros((order_capacity, 2), np.int64),
         np.full(index_size, EMPTY_KEY, np.int64),
         np.zeros(index_size, np.int32),
         np.zeros((2, level_capacity, 5), np.int64),

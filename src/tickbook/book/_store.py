@@ -8,10 +8,11 @@ a consistent state, after ``ensure_room`` has made space.
   from order id to slot, kept at most half full. The hash keeps the low bits of the id and
   folds the high bits in, so that the increasing ids of an exchange (and of most feeds) land
   in neighbouring buckets: inserts and lookups stay in cache.
-* Order slots are rows of ``oq``/``ol``/``om``; freed rows go on a free list.
+* Order slots are rows of ``oq`` (hot: one cache line) and ``oc`` (cold); freed rows go on a
+  free list threaded through the ``next`` link.
 * Each side's levels are sorted by key (price on the bid, -price on the ask) with the best
   level last, so that the best price, and removing it, is O(1). A level keeps a doubly linked
-  FIFO queue of its orders through ``ol[:, L_NEXT/L_PREV]``.
+  FIFO queue of its orders through the links packed in ``oq[:, O_LINK]``.
 """
 
 import numpy as np
@@ -42,11 +43,11 @@ from tickbook.book._layout import (
     H_OP_LO,
     H_RECORD,
     H_USED,
-    L_NEXT,
-    L_PREV,
-    M_STATUS,
+    LO32,
     MAX_ATR_PERIOD,
     O_ID,
+    O_LINK,
+    O_META,
     ST_FREE,
     T_AGGRESSOR,
     T_ID,
@@ -62,6 +63,75 @@ from tickbook.book._layout import (
     V_QTY,
     V_TAIL,
 )
+
+# -- packed order fields -----------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def link_next(oq, slot):
+    """Return the slot after ``slot`` in its queue (-1 at the tail)."""
+    return (oq[slot, O_LINK] << 32) >> 32
+
+
+@njit(cache=True, inline="always")
+def link_prev(oq, slot):
+    """Return the slot before ``slot`` in its queue (-1 at the head)."""
+    return oq[slot, O_LINK] >> 32
+
+
+@njit(cache=True, inline="always")
+def set_next(oq, slot, value):
+    """Set the slot after ``slot``."""
+    oq[slot, O_LINK] = (oq[slot, O_LINK] & ~LO32) | (value & LO32)
+
+
+@njit(cache=True, inline="always")
+def set_prev(oq, slot, value):
+    """Set the slot before ``slot``."""
+    oq[slot, O_LINK] = (value << 32) | (oq[slot, O_LINK] & LO32)
+
+
+@njit(cache=True, inline="always")
+def make_meta(side, status, tif, flags, owner):
+    """Pack an order's side, status, time in force, flags and owner."""
+    return side | (status << 8) | (tif << 16) | (flags << 24) | (owner << 32)
+
+
+@njit(cache=True, inline="always")
+def side_of(oq, slot):
+    """Return the order's side."""
+    return oq[slot, O_META] & 0xFF
+
+
+@njit(cache=True, inline="always")
+def status_of(oq, slot):
+    """Return the order's status (``ST_*``)."""
+    return (oq[slot, O_META] >> 8) & 0xFF
+
+
+@njit(cache=True, inline="always")
+def tif_of(oq, slot):
+    """Return the order's time in force."""
+    return (oq[slot, O_META] >> 16) & 0xFF
+
+
+@njit(cache=True, inline="always")
+def flags_of(oq, slot):
+    """Return the order's flag bits."""
+    return (oq[slot, O_META] >> 24) & 0xFF
+
+
+@njit(cache=True, inline="always")
+def owner_of(oq, slot):
+    """Return the order's owner (0 for none)."""
+    return oq[slot, O_META] >> 32
+
+
+@njit(cache=True, inline="always")
+def set_status(oq, slot, status):
+    """Set the order's status."""
+    oq[slot, O_META] = (oq[slot, O_META] & ~0xFF00) | (status << 8)
+
 
 # -- id index ---------------------------------------------------------------------------------
 
@@ -184,14 +254,11 @@ def _grow(st, orders, levels, events, stops):
         while hdr[H_USED] - hdr[H_NFREE] + orders > new_cap:
             new_cap *= 2
         oq = np.zeros((new_cap, st.oq.shape[1]), np.int64)
-        ol = np.full((new_cap, st.ol.shape[1]), -1, np.int32)
-        om = np.full((new_cap, st.om.shape[1]), -1, np.int8)
+        oc = np.zeros((new_cap, st.oc.shape[1]), np.int64)
         oq[:cap] = st.oq
-        ol[:cap] = st.ol
-        om[:cap] = st.om
+        oc[:cap] = st.oc
         st.oq = oq
-        st.ol = ol
-        st.om = om
+        st.oc = oc
         hdr[H_CAP_ORDERS] = new_cap
     size = st.ix_keys.shape[0]
     if 2 * (hdr[H_IX_COUNT] + orders) > size:
@@ -242,7 +309,7 @@ def alloc_slot(st):
     hdr = st.hdr
     f = hdr[H_FREE]
     if f >= 0:
-        hdr[H_FREE] = st.ol[f, L_NEXT]
+        hdr[H_FREE] = link_next(st.oq, f)
         hdr[H_NFREE] -= 1
         return f
     s = hdr[H_USED]
@@ -254,8 +321,8 @@ def alloc_slot(st):
 def free_slot(st, slot):
     """Forget the order in ``slot``: drop it from the index and put the slot on the free list."""
     ix_delete(st, st.oq[slot, O_ID])
-    st.om[slot, M_STATUS] = ST_FREE
-    st.ol[slot, L_NEXT] = st.hdr[H_FREE]
+    set_status(st.oq, slot, ST_FREE)
+    set_next(st.oq, slot, st.hdr[H_FREE])
     st.hdr[H_FREE] = slot
     st.hdr[H_NFREE] += 1
 
@@ -338,12 +405,11 @@ def refresh_best(st):
 def queue_append(st, side, li, slot, visible):
     """Put ``slot`` at the back of level ``li``'s queue with ``visible`` displayed quantity."""
     lv = st.lv
-    ol = st.ol
+    oq = st.oq
     tail = lv[side, li, V_TAIL]
-    ol[slot, L_PREV] = tail
-    ol[slot, L_NEXT] = -1
+    oq[slot, O_LINK] = (tail << 32) | LO32  # prev = tail, next = -1
     if tail >= 0:
-        ol[tail, L_NEXT] = slot
+        set_next(oq, tail, slot)
     else:
         lv[side, li, V_HEAD] = slot
     lv[side, li, V_TAIL] = slot
@@ -356,19 +422,18 @@ def queue_append(st, side, li, slot, visible):
 def queue_unlink(st, side, li, slot, visible):
     """Take ``slot`` (showing ``visible``) out of level ``li``'s queue; the level may empty."""
     lv = st.lv
-    ol = st.ol
-    prev = ol[slot, L_PREV]
-    nxt = ol[slot, L_NEXT]
+    oq = st.oq
+    prev = link_prev(oq, slot)
+    nxt = link_next(oq, slot)
     if prev >= 0:
-        ol[prev, L_NEXT] = nxt
+        set_next(oq, prev, nxt)
     else:
         lv[side, li, V_HEAD] = nxt
     if nxt >= 0:
-        ol[nxt, L_PREV] = prev
+        set_prev(oq, nxt, prev)
     else:
         lv[side, li, V_TAIL] = prev
-    ol[slot, L_NEXT] = -1
-    ol[slot, L_PREV] = -1
+    oq[slot, O_LINK] = -1  # both links -1
     lv[side, li, V_COUNT] -= 1
     lv[side, li, V_QTY] -= visible
     st.hdr[H_NRESTING] -= 1

@@ -61,8 +61,9 @@ def make_commands(
     flags: Any = 0,
 ) -> np.ndarray:
     """Build a command array from scalars or equal-length arrays (broadcast like numpy)."""
-    columns = np.broadcast_arrays(*(np.asarray(v) for v in (kind, side, price, qty, ref, tif,
-                                                            owner, flags)))  # fmt: skip
+    columns = np.broadcast_arrays(
+        *(np.asarray(v) for v in (kind, side, price, qty, ref, tif, owner, flags))
+    )
     out = np.zeros(columns[0].shape or (1,), COMMAND_DTYPE)
     for name, column in zip(
         ("kind", "side", "price", "qty", "ref", "tif", "owner", "flags"), columns, strict=True

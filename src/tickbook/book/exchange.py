@@ -42,25 +42,46 @@ __all__ = ["Exchange"]
 
 _SIDE: dict[Any, int] = {}
 for _m in Side:
-    _SIDE.update({_m: _m.value, _m.name.lower(): _m.value, _m.name: _m.value,
-                  _m.name.capitalize(): _m.value})  # fmt: skip
+    _SIDE.update(
+        {_m: _m.value, _m.name.lower(): _m.value, _m.name: _m.value, _m.name.capitalize(): _m.value}
+    )
 _TIF: dict[Any, int] = {}
 for _m in TimeInForce:
     _TIF.update({_m: _m.value, _m.name.lower(): _m.value, _m.name: _m.value})
-_TRAIL = {"fixed": lay.TRAIL_FIXED, "percentage": lay.TRAIL_PERCENT, "percent": lay.TRAIL_PERCENT,
-          "atr": lay.TRAIL_ATR, "sma_abs_change": lay.TRAIL_ATR}  # fmt: skip
+_TRAIL = {
+    "fixed": lay.TRAIL_FIXED,
+    "percentage": lay.TRAIL_PERCENT,
+    "percent": lay.TRAIL_PERCENT,
+    "atr": lay.TRAIL_ATR,
+    "sma_abs_change": lay.TRAIL_ATR,
+}
 _TRAIL_NAMES = {lay.TRAIL_FIXED: "fixed", lay.TRAIL_PERCENT: "percentage", lay.TRAIL_ATR: "atr"}
 _STOP_STATUS = (StopStatus.PENDING, StopStatus.TRIGGERED, StopStatus.CANCELLED)
 _new = tuple.__new__
 _H_BEST_BID, _H_BEST_ASK, _H_LAST = lay.H_BEST, lay.H_BEST + 1, lay.H_LAST_PRICE
 _TRADE_DTYPE = np.dtype(
-    [("id", "i8"), ("price", "i8"), ("quantity", "i8"), ("aggressor_order_id", "i8"),
-     ("passive_order_id", "i8"), ("timestamp", "i8"), ("aggressor_side", "i8")]
-)  # fmt: skip
+    [
+        ("id", "i8"),
+        ("price", "i8"),
+        ("quantity", "i8"),
+        ("aggressor_order_id", "i8"),
+        ("passive_order_id", "i8"),
+        ("timestamp", "i8"),
+        ("aggressor_side", "i8"),
+    ]
+)
 BATCH_RESULT_DTYPE = np.dtype(
-    [("order_id", "i8"), ("error", "i8"), ("status", "i8"), ("filled", "i8"), ("resting", "i8"),
-     ("cancelled", "i8"), ("trade_start", "i8"), ("trade_end", "i8")]
-)  # fmt: skip
+    [
+        ("order_id", "i8"),
+        ("error", "i8"),
+        ("status", "i8"),
+        ("filled", "i8"),
+        ("resting", "i8"),
+        ("cancelled", "i8"),
+        ("trade_start", "i8"),
+        ("trade_end", "i8"),
+    ]
+)
 
 
 def _side(value: Any) -> int:
@@ -108,8 +129,13 @@ class Exchange:
     def __init__(self, *, record_events: bool = True, order_capacity: int = 1024) -> None:
         if type(record_events) is not bool:
             raise refuse("record_events", "True or False", record_events)
-        capacity = check_int(order_capacity, "order_capacity", lo=16, hi=1 << 30,
-                             expected="an integer in [16, 2**30]")  # fmt: skip
+        capacity = check_int(
+            order_capacity,
+            "order_capacity",
+            lo=16,
+            hi=1 << 30,
+            expected="an integer in [16, 2**30]",
+        )
         capacity = 1 << (capacity - 1).bit_length()
         self._st = new_state(capacity, record_events=record_events)
         self._k = entry_points(self._st)
@@ -161,15 +187,31 @@ class Exchange:
         try:
             if post_only or display_quantity or owner or stp is not None:
                 peak = _int(display_quantity, "display_quantity")
-                r = self._k.limit_ex(self._st, s, price, quantity, t, _flags(post_only, stp),
-                                     _int(owner, "owner"), peak)  # fmt: skip
+                r = self._k.limit_ex(
+                    self._st,
+                    s,
+                    price,
+                    quantity,
+                    t,
+                    _flags(post_only, stp),
+                    _int(owner, "owner"),
+                    peak,
+                )
             else:
                 r = self._limit(self._st, s, price, quantity, t)
         except OverflowError:
             raise self._overflow(price=price, quantity=quantity) from None
         if r[0] < 0:
-            raise refusal(r[0], side=side, price=price, quantity=quantity, tif=tif,
-                          display_quantity=display_quantity, owner=owner, stp=stp)  # fmt: skip
+            raise refusal(
+                r[0],
+                side=side,
+                price=price,
+                quantity=quantity,
+                tif=tif,
+                display_quantity=display_quantity,
+                owner=owner,
+                stp=stp,
+            )
         if r[5] == r[6]:
             return _new(SubmitResult, r)
         if r[6] > self._trade_cap:
@@ -306,8 +348,9 @@ class Exchange:
         fraction, e.g. 0.05) or "atr" (``trail_value`` times the mean absolute change of the
         last ``atr_period`` trade prices; the stop stays put until that many changes exist).
         """
-        return self._trailing(side, initial_stop_price, 0, quantity, "ioc", trail_type,
-                              trail_value, atr_period, owner)  # fmt: skip
+        return self._trailing(
+            side, initial_stop_price, 0, quantity, "ioc", trail_type, trail_value, atr_period, owner
+        )
 
     def submit_trailing_stop_limit(
         self,
@@ -326,17 +369,41 @@ class Exchange:
         limit_price = _int(limit_price, "limit_price")
         if limit_price < 1:
             raise refuse("limit_price", "a positive integer (ticks)", limit_price)
-        return self._trailing(side, initial_stop_price, limit_price, quantity, tif, trail_type,
-                              trail_value, atr_period, owner)  # fmt: skip
+        return self._trailing(
+            side,
+            initial_stop_price,
+            limit_price,
+            quantity,
+            tif,
+            trail_type,
+            trail_value,
+            atr_period,
+            owner,
+        )
 
-    def _trailing(self, side, stop_price, limit_price, quantity, tif, trail_type, trail_value,
-                  atr_period, owner) -> StopSubmitResult:  # fmt: skip
+    def _trailing(
+        self,
+        side,
+        stop_price,
+        limit_price,
+        quantity,
+        tif,
+        trail_type,
+        trail_value,
+        atr_period,
+        owner,
+    ) -> StopSubmitResult:
         if not isinstance(trail_type, str) or trail_type.lower() not in _TRAIL:
             raise refuse("trail_type", "'fixed', 'percentage' or 'atr'", trail_type)
         method = _TRAIL[trail_type.lower()]
         if method == lay.TRAIL_FIXED:
-            value = check_int(trail_value, "trail_value", lo=1, hi=lay.MAX_PRICE,
-                              expected="a positive integer (ticks) for a fixed trail")  # fmt: skip
+            value = check_int(
+                trail_value,
+                "trail_value",
+                lo=1,
+                hi=lay.MAX_PRICE,
+                expected="a positive integer (ticks) for a fixed trail",
+            )
         else:
             if isinstance(trail_value, bool) or not isinstance(trail_value, (int, float)):
                 raise refuse("trail_value", "a positive number", trail_value)
@@ -348,10 +415,16 @@ class Exchange:
         if method == lay.TRAIL_ATR:
             if atr_period is None:
                 raise refuse("atr_period", "an integer period for trail_type 'atr'", atr_period)
-            period = check_int(atr_period, "atr_period", lo=1, hi=lay.MAX_ATR_PERIOD,
-                               expected=f"an integer in [1, {lay.MAX_ATR_PERIOD}]")  # fmt: skip
-        return self._stop(side, stop_price, limit_price, quantity, tif, owner, method, value,
-                          period)  # fmt: skip
+            period = check_int(
+                atr_period,
+                "atr_period",
+                lo=1,
+                hi=lay.MAX_ATR_PERIOD,
+                expected=f"an integer in [1, {lay.MAX_ATR_PERIOD}]",
+            )
+        return self._stop(
+            side, stop_price, limit_price, quantity, tif, owner, method, value, period
+        )
 
     def _stop(self, side, stop_price, limit_price, quantity, tif, owner, method, value, period):
         s, t = _side(side), _tif(tif)
@@ -360,13 +433,21 @@ class Exchange:
         owner = _int(owner, "owner")
         self._bbo = None
         try:
-            oid, status = self._k.stop(self._st, s, stop_price, limit_price, quantity, t, 0,
-                                       owner, method, value, period)  # fmt: skip
+            oid, status = self._k.stop(
+                self._st, s, stop_price, limit_price, quantity, t, 0, owner, method, value, period
+            )
         except OverflowError:
             raise self._overflow(stop_price=stop_price, quantity=quantity) from None
         if oid < 0:
-            raise refusal(oid, side=side, stop_price=stop_price, price=limit_price,
-                          quantity=quantity, tif=tif, owner=owner)  # fmt: skip
+            raise refusal(
+                oid,
+                side=side,
+                stop_price=stop_price,
+                price=limit_price,
+                quantity=quantity,
+                tif=tif,
+                owner=owner,
+            )
         self._sync_trades()
         return StopSubmitResult(oid, _STOP_STATUS[status])
 
@@ -460,8 +541,7 @@ class Exchange:
     def depth(self, levels: int = 10) -> BookSnapshot:
         """Return the best ``levels`` price levels of each side."""
         if type(levels) is not int or levels < 1:
-            levels = check_int(levels, "levels", lo=1, hi=1 << 31,
-                               expected="a positive integer")  # fmt: skip
+            levels = check_int(levels, "levels", lo=1, hi=1 << 31, expected="a positive integer")
         bbo = self._bbo
         if bbo is None:
             bbo = self.best_bid_ask()
@@ -477,12 +557,11 @@ class Exchange:
         return self._snapshot(max(self._h[lay.H_NLEV], self._h[lay.H_NLEV + 1], 1))
 
     def _snapshot(self, levels: int) -> BookSnapshot:
-        levels = min(levels, max(self._h[lay.H_NLEV], self._h[lay.H_NLEV + 1]))
-        bids = np.empty((levels, 3), np.int64)
-        asks = np.empty((levels, 3), np.int64)
-        nb = self._k.levels(self._st, 0, levels, bids)
-        na = self._k.levels(self._st, 1, levels, asks)
-        return BookSnapshot(bids[:nb], asks[:na], self._h[lay.H_CLOCK])
+        h = self._h
+        levels = min(levels, max(h[lay.H_NLEV], h[lay.H_NLEV + 1], 1))
+        out = np.empty((2 * levels, 3), np.int64)
+        counts = self._k.snapshot(self._st, levels, out)
+        return BookSnapshot(out, levels, counts >> 32, counts & 0xFFFFFFFF, h[lay.H_CLOCK])
 
     def orders(self, side: Side | str) -> np.ndarray:
         """Return the resting orders of one side in priority order (level 3).
@@ -503,8 +582,14 @@ class Exchange:
         if slot < 0:
             return None
         q = self._st.oq[slot].tolist()
-        side, status, tif, flags = self._st.om[slot].tolist()
-        peak = q[lay.O_PEAK]
+        ts, peak = self._st.oc[slot].tolist()
+        meta = q[lay.O_META]
+        side, status, tif, flags = (
+            meta & 0xFF,
+            (meta >> 8) & 0xFF,
+            (meta >> 16) & 0xFF,
+            (meta >> 24) & 0xFF,
+        )
         return Order(
             id=q[lay.O_ID],
             side=Side(side),
@@ -515,8 +600,8 @@ class Exchange:
             cancelled_quantity=q[lay.O_QTY] - q[lay.O_FILLED] - q[lay.O_REM],
             status=OrderStatus(status),
             time_in_force=TimeInForce(tif),
-            timestamp=q[lay.O_TS],
-            owner=int(self._st.ol[slot, lay.L_OWNER]),
+            timestamp=ts,
+            owner=meta >> 32,
             display_quantity=peak or None,
             visible_quantity=q[lay.O_VIS],
             post_only=bool(flags & lay.F_POST_ONLY),

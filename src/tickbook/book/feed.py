@@ -26,9 +26,16 @@ __all__ = ["BOOK_EVENT_DTYPE", "FeedBook", "FeedEventKind"]
 BOOK_EVENT_DTYPE = _feed.BOOK_EVENT_DTYPE
 _SIDES = {Side.BUY: 0, Side.SELL: 1, "buy": 0, "sell": 1, "BUY": 0, "SELL": 1}
 _TRADE_DTYPE = np.dtype(
-    [("id", "i8"), ("price", "i8"), ("quantity", "i8"), ("aggressor_order_id", "i8"),
-     ("passive_order_id", "i8"), ("ts_ns", "i8"), ("aggressor_side", "i8")]
-)  # fmt: skip
+    [
+        ("id", "i8"),
+        ("price", "i8"),
+        ("quantity", "i8"),
+        ("aggressor_order_id", "i8"),
+        ("passive_order_id", "i8"),
+        ("ts_ns", "i8"),
+        ("aggressor_side", "i8"),
+    ]
+)
 
 
 class FeedEventKind(enum.IntEnum):
@@ -51,8 +58,9 @@ def _side(value: Any) -> int:
             return _SIDES[value]
         except (KeyError, TypeError):
             pass
-    raise ValidationError(f"invalid `side`: expected 'buy' or 'sell', got {value!r}",
-                          field="side", value=value)  # fmt: skip
+    raise ValidationError(
+        f"invalid `side`: expected 'buy' or 'sell', got {value!r}", field="side", value=value
+    )
 
 
 def _i(value: Any, field: str) -> int:
@@ -66,8 +74,13 @@ class FeedBook:
     """
 
     def __init__(self, order_capacity: int = 1024) -> None:
-        capacity = check_int(order_capacity, "order_capacity", lo=16, hi=1 << 30,
-                             expected="an integer in [16, 2**30]")  # fmt: skip
+        capacity = check_int(
+            order_capacity,
+            "order_capacity",
+            lo=16,
+            hi=1 << 30,
+            expected="an integer in [16, 2**30]",
+        )
         self._st = new_state(capacity, record_events=False)
         self._h = memoryview(self._st.hdr)
         self._event = fast_kernel(_feed.feed_event, self._st, 7)
@@ -75,18 +88,27 @@ class FeedBook:
         self._levels = _feed.level_of
 
     def _run(self, ts_ns, kind, side, order_id, price, qty, new_order_id=0) -> int:
-        values = [_i(v, f) for v, f in ((ts_ns, "ts_ns"), (order_id, "order_id"),
-                                        (price, "price"), (qty, "qty"),
-                                        (new_order_id, "new_order_id"))]  # fmt: skip
+        values = [
+            _i(v, f)
+            for v, f in (
+                (ts_ns, "ts_ns"),
+                (order_id, "order_id"),
+                (price, "price"),
+                (qty, "qty"),
+                (new_order_id, "new_order_id"),
+            )
+        ]
         ts_ns, order_id, price, qty, new_order_id = values
         try:
             code = self._event(self._st, ts_ns, kind, side, order_id, price, qty, new_order_id)
         except OverflowError:
-            raise ValidationError("a value does not fit in 64 bits", field="value",
-                                  value=values) from None  # fmt: skip
+            raise ValidationError(
+                "a value does not fit in 64 bits", field="value", value=values
+            ) from None
         if code < 0:
-            raise refusal(code, order_id=order_id, side=side, price=price, quantity=qty,
-                          new_quantity=qty)  # fmt: skip
+            raise refusal(
+                code, order_id=order_id, side=side, price=price, quantity=qty, new_quantity=qty
+            )
         return code
 
     def add(self, order_id: int, side: Side | str, price: int, qty: int, ts_ns: int = 0) -> None:
@@ -135,8 +157,11 @@ class FeedBook:
         """
         if not isinstance(events, np.ndarray) or events.dtype != BOOK_EVENT_DTYPE:
             got = getattr(events, "dtype", type(events).__name__)
-            raise ValidationError(f"invalid `events`: expected BOOK_EVENT_DTYPE, got {got}",
-                                  field="events", value=str(got))  # fmt: skip
+            raise ValidationError(
+                f"invalid `events`: expected BOOK_EVENT_DTYPE, got {got}",
+                field="events",
+                value=str(got),
+            )
         events = np.ascontiguousarray(events.reshape(-1))
         n = len(events)
         stop = n if stop is None else check_int(stop, "stop", lo=0, hi=n, expected=f"0..{n}")
@@ -158,15 +183,13 @@ class FeedBook:
 
     def depth(self, levels: int = 10) -> BookSnapshot:
         """Return the best ``levels`` levels of each side."""
-        from tickbook.book._kernels import levels as _levels_kernel
+        from tickbook.book._kernels import snapshot
 
         levels = check_int(levels, "levels", lo=1, hi=1 << 31, expected="a positive integer")
         levels = min(levels, max(self._h[lay.H_NLEV], self._h[lay.H_NLEV + 1], 1))
-        bids = np.empty((levels, 3), np.int64)
-        asks = np.empty((levels, 3), np.int64)
-        nb = _levels_kernel(self._st, 0, levels, bids)
-        na = _levels_kernel(self._st, 1, levels, asks)
-        return BookSnapshot(bids[:nb], asks[:na], self._h[lay.H_CLOCK])
+        out = np.empty((2 * levels, 3), np.int64)
+        counts = snapshot(self._st, levels, out)
+        return BookSnapshot(out, levels, counts >> 32, counts & 0xFFFFFFFF, self._h[lay.H_CLOCK])
 
     def level(self, side: Side | str, price: int) -> tuple[int, int]:
         """Return (displayed quantity, order count) at one price."""

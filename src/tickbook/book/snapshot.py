@@ -31,16 +31,39 @@ class BookSnapshot:
     price, quantity, order count. The snapshot never changes after it is taken.
     """
 
-    __slots__ = ("_asks", "_bids", "ask_array", "bid_array", "timestamp")
+    __slots__ = ("_asks", "_bids", "_data", "_half", "_na", "_nb", "timestamp")
 
-    def __init__(self, bid_array: np.ndarray, ask_array: np.ndarray, timestamp: int) -> None:
-        self.bid_array = bid_array
-        self.ask_array = ask_array
-        self.bid_array.flags.writeable = False
-        self.ask_array.flags.writeable = False
+    def __init__(self, data: np.ndarray, half: int, nb: int, na: int, timestamp: int) -> None:
+        # ``data`` holds the bids in rows [0, nb) and the asks in rows [half, half + na)
+        data.flags.writeable = False
+        self._data = data
+        self._half = half
+        self._nb = nb
+        self._na = na
         self.timestamp = timestamp
         self._bids: list[LevelSnapshot] | None = None
         self._asks: list[LevelSnapshot] | None = None
+
+    @classmethod
+    def from_arrays(
+        cls, bid_array: np.ndarray, ask_array: np.ndarray, timestamp: int
+    ) -> BookSnapshot:
+        """Build a snapshot from (n, 3) arrays of price, quantity, order count."""
+        half = max(len(bid_array), len(ask_array))
+        data = np.zeros((2 * half, 3), np.int64)
+        data[: len(bid_array)] = bid_array
+        data[half : half + len(ask_array)] = ask_array
+        return cls(data, half, len(bid_array), len(ask_array), timestamp)
+
+    @property
+    def bid_array(self) -> np.ndarray:
+        """Bid levels as an int64 (n, 3) array: price, quantity, order count (read-only)."""
+        return self._data[: self._nb]
+
+    @property
+    def ask_array(self) -> np.ndarray:
+        """Ask levels as an int64 (n, 3) array: price, quantity, order count (read-only)."""
+        return self._data[self._half : self._half + self._na]
 
     @property
     def bids(self) -> list[LevelSnapshot]:
@@ -58,11 +81,11 @@ class BookSnapshot:
 
     def best_bid(self) -> int | None:
         """Return the highest bid price, if any."""
-        return int(self.bid_array[0, 0]) if len(self.bid_array) else None
+        return int(self._data[0, 0]) if self._nb else None
 
     def best_ask(self) -> int | None:
         """Return the lowest ask price, if any."""
-        return int(self.ask_array[0, 0]) if len(self.ask_array) else None
+        return int(self._data[self._half, 0]) if self._na else None
 
     def spread(self) -> int | None:
         """Return best ask minus best bid in ticks, if both sides exist."""
@@ -97,4 +120,4 @@ class BookSnapshot:
         return (bid * ask_qty + ask * bid_qty) / (bid_qty + ask_qty)
 
     def __repr__(self) -> str:
-        return f"BookSnapshot(bids={len(self.bid_array)}, asks={len(self.ask_array)})"
+        return f"BookSnapshot(bids={self._nb}, asks={self._na})"

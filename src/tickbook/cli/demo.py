@@ -68,8 +68,10 @@ def _speed(n: int) -> None:
         nanobook = None
     rng = random.Random(7)
     resting = [("buy", rng.randrange(9000, 9500), rng.randrange(1, 100)) for _ in range(n)]
-    crossing = [(rng.choice(("buy", "sell")), 10000 + rng.randrange(-10, 11),
-                 rng.randrange(1, 100)) for _ in range(n)]  # fmt: skip
+    crossing = [
+        (rng.choice(("buy", "sell")), 10000 + rng.randrange(-10, 11), rng.randrange(1, 100))
+        for _ in range(n)
+    ]
     table = Table(title=f"speed: ns per submit from Python ({n:,} orders, best of 3)")
     table.add_column("workload")
     table.add_column("tickbook", justify="right")
@@ -80,11 +82,17 @@ def _speed(n: int) -> None:
         libs["nanobook"] = nanobook.Exchange
     Exchange().submit_limit("buy", 1, 1)  # load the compiled kernels before timing
     for name, orders in (("resting submits", resting), ("crossing flow", crossing)):
-        ns = {lib: min(_time(make().submit_limit, orders) for _ in range(3))
-              for lib, make in libs.items()}  # fmt: skip
+        ns = {
+            lib: min(_time(make().submit_limit, orders) for _ in range(3))
+            for lib, make in libs.items()
+        }
         theirs = ns.get("nanobook")
-        table.add_row(name, f"{ns['tickbook']:,.0f}", "-" if theirs is None else f"{theirs:,.0f}",
-                      "-" if theirs is None else f"{theirs / ns['tickbook']:.2f}x")  # fmt: skip
+        table.add_row(
+            name,
+            f"{ns['tickbook']:,.0f}",
+            "-" if theirs is None else f"{theirs:,.0f}",
+            "-" if theirs is None else f"{theirs / ns['tickbook']:.2f}x",
+        )
     console.print(table)
     console.print("[dim]ratio = nanobook time / tickbook time. Full figures: make bench[/dim]")
 

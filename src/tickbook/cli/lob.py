@@ -149,9 +149,15 @@ class LobSession:
         for column in ("id", "side", "price", "qty", "aggressor", "passive", "ts"):
             table.add_column(column, justify="right")
         for t in trades:
-            table.add_row(str(t.id), t.aggressor_side.name.lower(), self._fmt(t.price),
-                          str(t.quantity), str(t.aggressor_order_id), str(t.passive_order_id),
-                          str(t.timestamp))  # fmt: skip
+            table.add_row(
+                str(t.id),
+                t.aggressor_side.name.lower(),
+                self._fmt(t.price),
+                str(t.quantity),
+                str(t.aggressor_order_id),
+                str(t.passive_order_id),
+                str(t.timestamp),
+            )
         return table
 
     def _cmd_orders(self, args: list[str]) -> object:
@@ -160,8 +166,14 @@ class LobSession:
             table.add_column(column, justify="right")
         for side in ("buy", "sell"):
             for row in self.exchange.orders(side):
-                table.add_row(side, str(row.order_id), self._fmt(int(row.price)),
-                              str(row.visible), str(row.quantity), str(row.timestamp))  # fmt: skip
+                table.add_row(
+                    side,
+                    str(row.order_id),
+                    self._fmt(int(row.price)),
+                    str(row.visible),
+                    str(row.quantity),
+                    str(row.timestamp),
+                )
         return table
 
     def _cmd_save(self, args: list[str]) -> object:
@@ -189,16 +201,22 @@ class LobSession:
         from tickbook.core import ValidationError
 
         if not text.isdigit() or int(text) <= 0:
-            raise ValidationError(f"invalid quantity: expected a positive whole number, got "
-                                  f"{text!r}", field="quantity", value=text)  # fmt: skip
+            raise ValidationError(
+                f"invalid quantity: expected a positive whole number, got {text!r}",
+                field="quantity",
+                value=text,
+            )
         return int(text)
 
     def _id(self, text: str) -> int:
         from tickbook.core import ValidationError
 
         if not text.isdigit():
-            raise ValidationError(f"invalid order id: expected a whole number, got {text!r}",
-                                  field="order_id", value=text)  # fmt: skip
+            raise ValidationError(
+                f"invalid order id: expected a whole number, got {text!r}",
+                field="order_id",
+                value=text,
+            )
         return int(text)
 
     def _fmt(self, ticks: int) -> str:
@@ -208,8 +226,10 @@ class LobSession:
 
     def _submitted(self, result: object) -> str:
         r = result
-        text = (f"order {r.order_id}: {r.status.name.lower()} filled={r.filled_quantity} "
-                f"resting={r.resting_quantity} cancelled={r.cancelled_quantity}")  # fmt: skip
+        text = (
+            f"order {r.order_id}: {r.status.name.lower()} filled={r.filled_quantity} "
+            f"resting={r.resting_quantity} cancelled={r.cancelled_quantity}"
+        )
         for t in r.trades:
             text += f"\n  trade {t.id}: {t.quantity} @ {self._fmt(t.price)}"
         return text
