@@ -1,0 +1,36 @@
+"""The fast doors into the kernels, and their fallback."""
+
+import numpy as np
+from numba import config
+
+from tickbook.book import Exchange, _kernels
+from tickbook.book._entry import entry_points, fast
+from tickbook.book._state import MEMINFO_OFFSET, new_state
+
+
+def test_fast_door_and_dispatcher_give_the_same_answers():
+    a, b = new_state(), new_state()
+    door = entry_points(a).limit
+    for side, price, qty in [(0, 100, 5), (1, 101, 3), (1, 99, 7), (0, 105, 1)]:
+        assert tuple(door(a, side, price, qty, 0)) == tuple(_kernels.limit(b, side, price, qty, 0))
+    assert np.array_equal(a.tr[:4], b.tr[:4])
+
+
+def test_fast_falls_back_to_the_dispatcher():
+    class NoOverloads:
+        def compile(self, signature):
+            raise RuntimeError("no entry point in this Numba")
+
+    thing = NoOverloads()
+    assert fast(thing, ()) is thing
+
+
+def test_fast_unboxing_found_the_slot_and_keeps_refcounts():
+    if config.DISABLE_JIT:
+        return
+    assert MEMINFO_OFFSET is not None
+    ex = Exchange()
+    before = ex._st._meminfo.refcount
+    for i in range(100):
+        ex.submit_limit("buy", 100 + i, 1)
+    assert ex._st._meminfo.refcount == before

@@ -1,0 +1,181 @@
+"""Example-based tests of the Exchange's documented behaviour."""
+
+import numpy as np
+import pytest
+
+from tickbook.book import (
+    BATCH_RESULT_DTYPE,
+    CommandKind,
+    Exchange,
+    MultiExchange,
+    make_commands,
+)
+from tickbook.core import DataError, OrderNotActive, OrderStatus, Side, UnknownOrder
+
+
+def test_price_time_priority_and_the_resting_price():
+    ex = Exchange()
+    a = ex.submit_limit("sell", 10100, 10).order_id
+    b = ex.submit_limit("sell", 10050, 10).order_id
+    c = ex.submit_limit("sell", 10050, 10).order_id
+    r = ex.submit_limit("buy", 10200, 25)
+    assert [(t.passive_order_id, t.price, t.quantity) for t in r.trades] == [
+        (b, 10050, 10),
+        (c, 10050, 10),
+        (a, 10100, 5),
+    ]
+    assert r.status is OrderStatus.FILLED and r.filled_quantity == 25
+    assert ex.best_bid_ask() == (None, 10100)
+    assert ex.get_order(a).remaining_quantity == 5
+
+
+def test_time_in_force():
+    ex = Exchange()
+    ex.submit_limit("sell", 100, 10)
+    ioc = ex.submit_limit("buy", 100, 15, "ioc")
+    assert (ioc.filled_quantity, ioc.resting_quantity, ioc.cancelled_quantity) == (10, 0, 5)
+    assert ioc.status is OrderStatus.CANCELLED
+    ex.submit_limit("sell", 100, 10)
+    fok = ex.submit_limit("buy", 100, 11, "fok")
+    assert fok.status is OrderStatus.CANCELLED and fok.trades == []
+    assert ex.depth().asks[0].quantity == 10  # nothing happened to the book
+    gtc = ex.submit_limit("buy", 100, 11)
+    assert (gtc.filled_quantity, gtc.resting_quantity) == (10, 1)
+    assert gtc.status is OrderStatus.PARTIALLY_FILLED
+
+
+def test_market_orders_take_what_there_is():
+    ex = Exchange()
+    assert ex.submit_market("buy", 5).status is OrderStatus.CANCELLED
+    ex.submit_limit("sell", 100, 3)
+    ex.submit_limit("sell", 105, 3)
+    r = ex.submit_market(Side.BUY, 10)
+    assert [t.price for t in r.trades] == [100, 105]
+    assert (r.filled_quantity, r.cancelled_quantity) == (6, 4)
+    assert ex.get_order(r.order_id).price is None
+    assert ex.last_trade_price() == 105
+
+
+def test_cancel_modify_and_reduce():
+    ex = Exchange()
+    first = ex.submit_limit("buy", 100, 10).order_id
+    second = ex.submit_limit("buy", 100, 10).order_id
+    assert ex.reduce(first, 4).cancelled_quantity == 6  # keeps its place
+    assert list(ex.orders("buy").order_id) == [first, second]
+    m = ex.modify(first, 100, 4)  # cancel and replace: goes to the back
+    assert m.success and m.cancelled_quantity == 4 and m.new_order_id not in (first, second)
+    assert list(ex.orders("buy").order_id) == [second, m.new_order_id]
+    assert ex.cancel(second).cancelled_quantity == 10
+    with pytest.raises(OrderNotActive):
+        ex.cancel(second)
+    with pytest.raises(UnknownOrder):
+        ex.cancel(999)
+    failed = ex.try_cancel(999)
+    assert not failed.success and isinstance(failed.error, UnknownOrder)
+
+
+def test_queries_and_snapshot_analytics():
+    ex = Exchange()
+    ex.submit_limit("buy", 99, 30)
+    ex.submit_limit("buy", 98, 10)
+    ex.submit_limit("sell", 101, 10)
+    assert ex.spread() == 2 and ex.best_bid() == 99 and ex.best_ask() == 101
+    snap = ex.depth(5)
+    assert [lv.price for lv in snap.bids] == [99, 98]
+    assert snap.bid_array.tolist() == [[99, 30, 1], [98, 10, 1]]
+    assert snap.mid_price() == 100.0
+    assert snap.imbalance() == pytest.approx((40 - 10) / 50)
+    assert snap.weighted_mid() == pytest.approx((99 * 10 + 101 * 30) / 40)
+    assert ex.full_book().total_bid_quantity() == 40
+    assert ex.depth(1).bids == snap.bids[:1]
+
+
+def test_snapshots_do_not_change_after_the_book_does():
+    ex = Exchange()
+    ex.submit_limit("buy", 99, 30)
+    snap = ex.depth(5)
+    ex.submit_limit("buy", 100, 5)
+    assert snap.best_bid() == 99 and ex.depth(5).best_bid() == 100
+
+
+def test_trade_vwap_and_history_clearing():
+    ex = Exchange()
+    ex.submit_limit("sell", 100, 10)
+    ex.submit_limit("sell", 110, 10)
+    r = ex.submit_limit("buy", 110, 20)
+    assert r.trades[0].vwap(r.trades) == 105.0
+    assert len(ex.trades()) == 2
+    ex.clear_trades()
+    assert ex.trades() == [] and len(r.trades) == 2  # results keep their trades
+    assert ex.clear_order_history() == 3  # all three orders are finished
+    assert ex.get_order(r.order_id) is None
+
+
+def test_results_survive_trade_log_growth():
+    ex = Exchange()
+    for _ in range(600):
+        ex.submit_limit("sell", 100, 1)
+    r = ex.submit_limit("buy", 100, 600)  # 600 trades: the log grows past its first block
+    assert len(r.trades) == 600 and r.trades[-1].id == 600
+
+
+def test_batch_equals_one_call_at_a_time():
+    rng = np.random.default_rng(5)
+    n = 2000
+    sides = rng.integers(0, 2, n)
+    prices = 1000 + rng.integers(-5, 6, n)
+    qtys = rng.integers(1, 50, n)
+    commands = make_commands(CommandKind.LIMIT, sides, prices, qtys)
+    batch = Exchange()
+    results, trades = batch.submit_batch(commands)
+    assert results.dtype == BATCH_RESULT_DTYPE
+    single = Exchange()
+    for s, p, q in zip(sides, prices, qtys, strict=True):
+        single.submit_limit(int(s), int(p), int(q))
+    assert trades.tolist() == single.trades_array().tolist()
+    assert batch.depth(50).bid_array.tolist() == single.depth(50).bid_array.tolist()
+
+
+def test_batch_refuses_bad_rows_and_goes_on():
+    commands = make_commands([CommandKind.LIMIT] * 3, 0, [100, -5, 101], [5, 5, 0])
+    results, _ = Exchange().submit_batch(commands)
+    assert results["error"].tolist()[0] == 0 and all(results["error"][1:] < 0)
+
+
+def test_events_replay_and_persistence(tmp_path):
+    ex = Exchange()
+    ex.submit_limit("sell", 100, 10, display_quantity=3)
+    ex.submit_stop_market("sell", 95, 5)
+    ex.submit_limit("buy", 100, 4)
+    ex.submit_trailing_stop_market("sell", 90, 2, "percentage", 0.05)
+    ex.submit_market("sell", 1)
+    again = Exchange.replay(ex.events())
+    assert again.trades_array().tolist() == ex.trades_array().tolist()
+    assert again.orders("sell").tolist() == ex.orders("sell").tolist()
+    assert again.clock == ex.clock and again.pending_stop_count() == ex.pending_stop_count()
+    path = tmp_path / "events.jsonl"
+    ex.save(path)
+    loaded = Exchange.load(path)
+    assert loaded.trades_array().tolist() == ex.trades_array().tolist()
+    text = path.read_text().splitlines()
+    path.write_text("\n".join(text[:3]) + "\n" + text[3][:10])  # truncated last line
+    with pytest.raises(DataError) as info:
+        Exchange.load(path)
+    assert info.value.field == "line" and info.value.value == 4
+
+
+def test_book_stays_bounded_when_history_is_cleared():
+    ex = Exchange(record_events=False)
+    for _ in range(3):
+        for i in range(3000):
+            ex.cancel(ex.submit_limit("buy", 100 + i % 7, 5).order_id)
+        ex.clear_order_history()
+    assert ex._st.oq.shape[0] <= 4096  # slots are reused, the table does not grow
+
+
+def test_multi_exchange_keeps_independent_books():
+    multi = MultiExchange()
+    multi.submit_limit("AAPL", "buy", 15000, 10)
+    multi.get_or_create("MSFT").submit_limit("sell", 30000, 5)
+    assert multi.best_prices() == [("AAPL", 15000, None), ("MSFT", None, 30000)]
+    assert multi.symbols() == ["AAPL", "MSFT"] and "AAPL" in multi and len(multi) == 2
