@@ -179,3 +179,20 @@ def test_multi_exchange_keeps_independent_books():
     multi.get_or_create("MSFT").submit_limit("sell", 30000, 5)
     assert multi.best_prices() == [("AAPL", 15000, None), ("MSFT", None, 30000)]
     assert multi.symbols() == ["AAPL", "MSFT"] and "AAPL" in multi and len(multi) == 2
+
+
+def test_compact_gives_memory_back_and_changes_nothing_observable():
+    ex = Exchange()
+    keep = [ex.submit_limit("buy", 100 + i % 3, 5).order_id for i in range(50)]
+    for _ in range(5000):
+        ex.cancel(ex.submit_limit("sell", 200, 1).order_id)
+    ex.clear_order_history()
+    before = (ex.orders("buy").tolist(), ex.depth(10).bid_array.tolist(), ex.get_order(keep[7]))
+    assert ex.compact() < 1024
+    assert (
+        ex.orders("buy").tolist(),
+        ex.depth(10).bid_array.tolist(),
+        ex.get_order(keep[7]),
+    ) == before
+    r = ex.submit_limit("sell", 100, 250)  # the compacted queues still match in time priority
+    assert [t.passive_order_id for t in r.trades][:3] == [keep[2], keep[5], keep[8]]  # at 102

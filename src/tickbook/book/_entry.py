@@ -33,6 +33,7 @@ _HOT = {
     "order_slot": 1,
     "clear_history": 0,
     "clear_trades": 0,
+    "compact": 0,
 }
 
 

@@ -112,6 +112,7 @@ from tickbook.book._layout import (
 )
 from tickbook.book._store import (
     alloc_slot,
+    compact_orders,
     ensure_room,
     free_slot,
     ix_find,
@@ -862,6 +863,21 @@ def book_orders(st, side, out):
             k += 1
             o = link_next(st.oq, o)
     return k
+
+
+@njit(cache=True)
+def compact(st):
+    """Shrink the order table and index to the live orders, and the trade log to its rows."""
+    cap = compact_orders(st)
+    n = st.hdr[H_NTRADES]
+    rows = 256
+    while rows < n:
+        rows *= 2
+    if rows < st.tr.shape[0]:
+        tr = np.zeros((rows, st.tr.shape[1]), np.int64)
+        tr[:n] = st.tr[:n]
+        st.tr = tr
+    return cap
 
 
 @njit(cache=True)

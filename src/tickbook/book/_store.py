@@ -223,6 +223,65 @@ def _rehash(st, size):
             ix_insert(st, old_keys[i], old_vals[i])
 
 
+@njit(cache=True)
+def compact_orders(st):
+    """Move the live orders into a table sized for them; answer the new capacity.
+
+    Slots are renumbered in slot order, links and level ends follow, and the index is rebuilt.
+    Nothing a caller can observe changes.
+    """
+    hdr = st.hdr
+    used = hdr[H_USED]
+    live = used - hdr[H_NFREE]
+    cap = 16
+    while cap < 2 * live:
+        cap *= 2
+    if cap >= st.oq.shape[0]:
+        return st.oq.shape[0]
+    old_q = st.oq
+    old_c = st.oc
+    remap = np.full(max(used, 1), -1, np.int64)
+    oq = np.zeros((cap, old_q.shape[1]), np.int64)
+    oc = np.zeros((cap, old_c.shape[1]), np.int64)
+    k = 0
+    for s in range(used):
+        if (old_q[s, O_META] >> 8) & 0xFF != ST_FREE:
+            remap[s] = k
+            oq[k] = old_q[s]
+            oc[k] = old_c[s]
+            k += 1
+    for s in range(k):
+        nxt = link_next(oq, s)
+        prv = link_prev(oq, s)
+        set_next(oq, s, remap[nxt] if nxt >= 0 else -1)
+        set_prev(oq, s, remap[prv] if prv >= 0 else -1)
+    lv = st.lv
+    for side in range(2):
+        for li in range(hdr[H_NLEV + side]):
+            if lv[side, li, V_HEAD] >= 0:
+                lv[side, li, V_HEAD] = remap[lv[side, li, V_HEAD]]
+                lv[side, li, V_TAIL] = remap[lv[side, li, V_TAIL]]
+    st.oq = oq
+    st.oc = oc
+    hdr[H_USED] = k
+    hdr[H_NFREE] = 0
+    hdr[H_FREE] = -1
+    hdr[H_CAP_ORDERS] = cap
+    _rehash_from_orders(st, 2 * cap)
+    return cap
+
+
+@njit(cache=True)
+def _rehash_from_orders(st, size):
+    st.ix_keys = np.full(size, EMPTY_KEY, np.int64)
+    st.ix_vals = np.zeros(size, np.int32)
+    st.hdr[H_IX_BITS] = _log2(size)
+    st.hdr[H_CAP_INDEX] = size
+    st.hdr[H_IX_COUNT] = 0
+    for s in range(st.hdr[H_USED]):
+        ix_insert(st, st.oq[s, O_ID], s)
+
+
 # -- room -------------------------------------------------------------------------------------
 
 

@@ -638,9 +638,15 @@ class Exchange:
         """Forget filled and cancelled orders and finished stops; return how many orders."""
         return self._k.clear_history(self._st)
 
-    def compact(self) -> None:
-        """Give back memory: shrink the trade log to its used part."""
-        self._sync_trades()
+    def compact(self) -> int:
+        """Give memory back; return the order capacity kept.
+
+        Shrinks the order table and the id index to the live orders (call it after
+        ``clear_order_history``) and the trade log to its rows. Nothing observable changes.
+        """
+        capacity = self._k.compact(self._st)
+        self._grew_trades()
+        return capacity
 
     def events(self) -> np.ndarray:
         """Return the operations so far as a structured array (``COMMAND_DTYPE``, a copy)."""
