@@ -70,6 +70,8 @@ class _Doors:
             door = fast(dispatcher, (self._state_type,) + (_I,) * _HOT[name])
         elif name in _GRID:
             door = fast(dispatcher, (self._state_type,) + (_I,) * _GRID[name] + (_GRID_T,))
+        elif name == "adopt":
+            door = fast(dispatcher, (self._state_type, _GRID_T, _GRID_T, _GRID_T))
         elif name == "run_commands":
             door = fast(dispatcher, (self._state_type, _COMMANDS_T, _I, _GRID_T))
         else:

@@ -28,6 +28,7 @@ from tickbook.book._layout import (
     MAX_QTY,
     O_FILLED,
     O_ID,
+    O_LINK,
     O_META,
     O_PRICE,
     O_QTY,
@@ -105,6 +106,7 @@ def _insert(st, oid, side, price, qty, ts):
     oq[slot, O_VIS] = qty
     oq[slot, O_FILLED] = 0
     oq[slot, O_META] = make_meta(side, ST_NEW, 0, 0, 0)
+    oq[slot, O_LINK] = -1
     st.oc[slot, C_PEAK] = 0
     st.oc[slot, C_TS] = ts
     ix_insert(st, oid, slot)

@@ -67,6 +67,7 @@ from tickbook.book._layout import (
     MAX_QTY,
     O_FILLED,
     O_ID,
+    O_LINK,
     O_META,
     O_PRICE,
     O_QTY,
@@ -110,7 +111,8 @@ from tickbook.book._layout import (
     V_KEY,
     V_QTY,
 )
-from tickbook.book._store import (
+from tickbook.book._store import (  # noqa: F401  (adopt: re-exported for the wrappers)
+    adopt,
     alloc_slot,
     compact_orders,
     ensure_room,
@@ -313,6 +315,7 @@ def _place(st, oid, side, price, qty, tif, flags, owner, peak, ts):
     oq[slot, O_PRICE] = 0 if is_market else price
     oq[slot, O_QTY] = qty
     oq[slot, O_META] = make_meta(side, ST_NEW, tif, flags, owner)
+    oq[slot, O_LINK] = -1  # no queue until it rests
     st.oc[slot, C_PEAK] = peak
     st.oc[slot, C_TS] = ts
     ix_insert(st, oid, slot)
@@ -729,10 +732,12 @@ def _run_stops(st):
 def run_commands(st, cmds, start, out):
     """Run ``cmds[start:]`` in order, writing one answer row per command into ``out``.
 
-    ``out[i]`` is (order id or error code, status, filled, resting, cancelled, trade_lo,
-    trade_hi); a refused command changes nothing and the batch goes on. A trailing-stop
-    command takes the following K_TRAIL_PARAMS row as its parameters.
+    ``out[i]`` is (order id, error code, status, filled, resting, cancelled, trade_start,
+    trade_end), the layout of ``BATCH_RESULT_DTYPE``; trade rows count from the batch's first
+    trade. A refused command has order id 0 and a negative error, changes nothing, and the
+    batch goes on. A trailing-stop command takes the next K_TRAIL_PARAMS row as parameters.
     """
+    base = st.hdr[H_NTRADES]
     i = start
     n = cmds.shape[0]
     while i < n:
@@ -791,10 +796,9 @@ def run_commands(st, cmds, start, out):
                     st, side, ref, lim, qty, tif, flags, owner, p["ref"], p["price"], p["qty"]
                 )
                 res = (oid, status, np.int64(0), np.int64(0), np.int64(0), np.int64(0), np.int64(0))
-                for k in range(7):
+                for k in range(8):
                     out[i + 1, k] = 0
-                for k in range(7):
-                    out[i, k] = res[k]
+                _answer(out, i, res, base)
                 i += 2
                 continue
             res = _refused(E_TRAIL)
@@ -809,10 +813,23 @@ def run_commands(st, cmds, start, out):
                 np.int64(0),
                 np.int64(0),
             )
-        for k in range(7):
-            out[i, k] = res[k]
+        _answer(out, i, res, base)
         i += 1
     return i
+
+
+@njit(cache=True, inline="always")
+def _answer(out, i, res, base):
+    failed = res[0] < 0
+    out[i, 0] = 0 if failed else res[0]
+    out[i, 1] = res[0] if failed else 0
+    out[i, 2] = res[1]
+    out[i, 3] = res[2]
+    out[i, 4] = res[3]
+    out[i, 5] = res[4]
+    traded = res[6] > res[5]
+    out[i, 6] = res[5] - base if traded else 0
+    out[i, 7] = res[6] - base if traded else 0
 
 
 # -- queries and upkeep -----------------------------------------------------------------------

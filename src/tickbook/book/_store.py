@@ -282,6 +282,35 @@ def _rehash_from_orders(st, size):
         ix_insert(st, st.oq[s, O_ID], s)
 
 
+@njit(cache=True)
+def adopt(st, oq, oc, tr, keys):
+    """Move the orders and trades into larger arrays allocated by the caller.
+
+    Python allocates through numpy, which asks the kernel for huge pages on large arrays;
+    growing inside a kernel cannot, and first touches of 4 KiB pages then dominate big batches.
+    """
+    n = st.hdr[H_USED]
+    oq[:n] = st.oq[:n]
+    oc[:n] = st.oc[:n]
+    st.oq = oq
+    st.oc = oc
+    st.hdr[H_CAP_ORDERS] = oq.shape[0]
+    t = st.hdr[H_NTRADES]
+    tr[:t] = st.tr[:t]
+    st.tr = tr
+    if keys.shape[0] > st.ix_keys.shape[0]:
+        old_keys = st.ix_keys
+        old_vals = st.ix_vals
+        st.ix_keys = keys
+        st.ix_vals = np.empty(keys.shape[0], np.int32)
+        st.hdr[H_IX_BITS] = _log2(keys.shape[0])
+        st.hdr[H_CAP_INDEX] = keys.shape[0]
+        st.hdr[H_IX_COUNT] = 0
+        for i in range(old_keys.shape[0]):
+            if old_keys[i] != EMPTY_KEY:
+                ix_insert(st, old_keys[i], old_vals[i])
+
+
 # -- room -------------------------------------------------------------------------------------
 
 
@@ -312,8 +341,9 @@ def _grow(st, orders, levels, events, stops):
         new_cap = cap * 2
         while hdr[H_USED] - hdr[H_NFREE] + orders > new_cap:
             new_cap *= 2
-        oq = np.zeros((new_cap, st.oq.shape[1]), np.int64)
-        oc = np.zeros((new_cap, st.oc.shape[1]), np.int64)
+        # np.empty: new rows are written before they are read (see alloc_slot's callers)
+        oq = np.empty((new_cap, st.oq.shape[1]), np.int64)
+        oc = np.empty((new_cap, st.oc.shape[1]), np.int64)
         oq[:cap] = st.oq
         oc[:cap] = st.oc
         st.oq = oq
@@ -329,7 +359,7 @@ def _grow(st, orders, levels, events, stops):
     if need > lcap:
         while need > lcap:
             lcap *= 2
-        lv = np.zeros((2, lcap, st.lv.shape[2]), np.int64)
+        lv = np.empty((2, lcap, st.lv.shape[2]), np.int64)
         lv[:, : st.lv.shape[1], :] = st.lv
         st.lv = lv
         hdr[H_CAP_LEVELS] = lcap
@@ -339,7 +369,7 @@ def _grow(st, orders, levels, events, stops):
         ecap = max(st.ev.shape[0], 16)
         while hdr[H_NEVENTS] + events > ecap:
             ecap *= 2
-        ev = np.zeros(ecap, st.ev.dtype)
+        ev = np.empty(ecap, st.ev.dtype)
         ev[: hdr[H_NEVENTS]] = st.ev[: hdr[H_NEVENTS]]
         st.ev = ev
         hdr[H_CAP_EVENTS] = ecap
@@ -347,7 +377,7 @@ def _grow(st, orders, levels, events, stops):
         scap = st.sp.shape[0] * 2
         while hdr[H_NSTOPS] + stops > scap:
             scap *= 2
-        sp = np.zeros((scap, st.sp.shape[1]), np.int64)
+        sp = np.empty((scap, st.sp.shape[1]), np.int64)
         sp[: hdr[H_NSTOPS]] = st.sp[: hdr[H_NSTOPS]]
         st.sp = sp
         hdr[H_CAP_STOPS] = scap
@@ -507,7 +537,7 @@ def record_trade(st, price, qty, aggressor, passive, ts, side):
     hdr = st.hdr
     n = hdr[H_NTRADES]
     if n == st.tr.shape[0]:
-        grown = np.zeros((2 * n, TRADE_COLS), np.int64)
+        grown = np.empty((2 * n, TRADE_COLS), np.int64)
         grown[:n] = st.tr
         st.tr = grown
     tr = st.tr

@@ -669,23 +669,14 @@ class Exchange:
         from tickbook.book.commands import check_commands
 
         commands = check_commands(commands)
+        self._reserve(len(commands))
         self._bbo = None
         t0 = self._h[lay.H_NTRADES]
-        out = np.zeros((len(commands), 7), np.int64)
-        self._k.run_commands(self._st, commands, 0, out)
+        results = np.empty(len(commands), BATCH_RESULT_DTYPE)
+        self._k.run_commands(self._st, commands, 0, results.view(np.int64).reshape(-1, 8))
         self._sync_trades()
-        t1 = self._h[lay.H_NTRADES]
-        results = np.zeros(len(commands), BATCH_RESULT_DTYPE)
-        failed = out[:, 0] < 0
-        results["order_id"] = np.where(failed, 0, out[:, 0])
-        results["error"] = np.where(failed, out[:, 0], 0)
-        for k, name in enumerate(("status", "filled", "resting", "cancelled"), start=1):
-            results[name] = out[:, k]
-        traded = out[:, 6] > out[:, 5]
-        results["trade_start"] = np.where(traded, out[:, 5] - t0, 0)
-        results["trade_end"] = np.where(traded, out[:, 6] - t0, 0)
-        trades = np.ascontiguousarray(self._tlog.rows[t0:t1]).view(_TRADE_DTYPE).reshape(-1)
-        return results, trades.copy()
+        rows = self._tlog.rows[t0 : self._h[lay.H_NTRADES]]
+        return results, np.ascontiguousarray(rows).view(_TRADE_DTYPE).reshape(-1).copy()
 
     @classmethod
     def replay(cls, events: np.ndarray, **kwargs: Any) -> Exchange:
@@ -708,6 +699,32 @@ class Exchange:
         return cls.replay(read_events(path), **kwargs)
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _reserve(self, n: int) -> None:
+        """Make room for ``n`` more orders and trades before a batch, with numpy arrays.
+
+        numpy allocates large arrays on huge pages; arrays grown inside a kernel are not, and
+        their first touches cost more than the matching on big batches.
+        """
+        h = self._h
+        need = h[lay.H_USED] + n
+        rows = h[lay.H_NTRADES] + n
+        st = self._st
+        if need <= st.oq.shape[0] and rows <= st.tr.shape[0]:
+            return
+        cap = max(st.oq.shape[0], 1 << (need - 1).bit_length())
+        trades = max(st.tr.shape[0], 1 << (rows - 1).bit_length())
+        keys = st.ix_keys
+        if 2 * (h[lay.H_IX_COUNT] + n) > len(keys):
+            keys = np.full(2 * cap, lay.EMPTY_KEY, np.int64)
+        self._k.adopt(
+            st,
+            np.empty((cap, 8), np.int64),
+            np.empty((cap, 2), np.int64),
+            np.empty((trades, lay.TRADE_COLS), np.int64),
+            keys,
+        )
+        self._grew_trades()
 
     def _new_trade_log(self) -> None:
         self._tlog = TradeLog(self._st.tr)
