@@ -1,0 +1,17 @@
+"""Market data in: NASDAQ ITCH 5.0, LOBSTER and Binance diff depth, replayed into the book."""
+
+from tickbook.feeds._itch_encode import encode_itch, encode_message, encode_records
+from tickbook.feeds._itch_read import ItchData, iter_itch, read_itch
+from tickbook.feeds._itch_spec import MESSAGES as ITCH_MESSAGES
+from tickbook.feeds._itch_spec import dtype_of as itch_dtype
+
+__all__ = [
+    "ITCH_MESSAGES",
+    "ItchData",
+    "encode_itch",
+    "encode_message",
+    "encode_records",
+    "itch_dtype",
+    "iter_itch",
+    "read_itch",
+]
