@@ -201,3 +201,8 @@ def test_mutated_files_never_crash(messages, data):
         read_itch(io.BytesIO(bytes(raw[:cut])), chunk_bytes=64)
     except TickbookError as error:
         assert isinstance(error, DataError)
+
+
+def test_encoder_refuses_unknown_field_names():
+    with pytest.raises(ValidationError, match="not fields of message type 'D'"):
+        encode_message("D", order_reference=1)

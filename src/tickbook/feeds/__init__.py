@@ -2,16 +2,21 @@
 
 from tickbook.feeds._itch_encode import encode_itch, encode_message, encode_records
 from tickbook.feeds._itch_read import ItchData, iter_itch, read_itch
+from tickbook.feeds._itch_replay import FeedEvent, ItchReplay, parse_itch, replay_itch
 from tickbook.feeds._itch_spec import MESSAGES as ITCH_MESSAGES
 from tickbook.feeds._itch_spec import dtype_of as itch_dtype
 
 __all__ = [
     "ITCH_MESSAGES",
+    "FeedEvent",
     "ItchData",
+    "ItchReplay",
     "encode_itch",
     "encode_message",
     "encode_records",
     "itch_dtype",
     "iter_itch",
+    "parse_itch",
     "read_itch",
+    "replay_itch",
 ]

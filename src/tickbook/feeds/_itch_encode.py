@@ -70,8 +70,8 @@ def _alpha(values: Any, field: str, size: int) -> np.ndarray:
 def encode_records(message_type: str, records: Any) -> np.ndarray:
     """Encode records of one type into framed messages: a uint8 array (n, 2 + length).
 
-    ``records`` is a structured array (or a mapping of columns) with the spec's field names;
-    header fields that are missing are written as zeros.
+    ``records`` is a structured array (or a mapping of columns) with the spec's field names
+    (and optionally ``index``); missing fields are written as zeros (text: spaces).
     """
     spec = spec_of(message_type)
     columns = _columns(records)
@@ -80,15 +80,19 @@ def encode_records(message_type: str, records: Any) -> np.ndarray:
     out[:, 0] = spec.length >> 8
     out[:, 1] = spec.length & 0xFF
     out[:, 2] = ord(spec.type)
+    known = {f[0] for f in spec.fields}
+    unknown = sorted(set(columns) - known - {"index"})
+    if unknown:
+        raise ValidationError(
+            f"invalid `records`: {unknown} are not fields of message type {spec.type!r}",
+            field=unknown[0],
+            value=unknown,
+        )
     for name, offset, size, kind in spec.fields:
         if name not in columns:
-            if name in ("stock_locate", "tracking_number", "timestamp"):
-                continue
-            raise ValidationError(
-                f"invalid `records`: missing field {name!r} for message type {spec.type!r}",
-                field=name,
-                value=None,
-            )
+            if kind == "a":
+                out[:, 2 + offset : 2 + offset + size] = ord(" ")
+            continue
         values = np.broadcast_to(np.asarray(columns[name]), (n,))
         if kind == "a":
             out[:, 2 + offset : 2 + offset + size] = _alpha(values, name, size)
@@ -122,7 +126,7 @@ def _rows(columns: Mapping[str, Any]) -> int:
 
 
 def encode_message(message_type: str, **fields: Any) -> bytes:
-    """Encode one framed message (length prefix included); header fields default to 0."""
+    """Encode one framed message (length prefix included); missing fields are 0 or spaces."""
     return encode_records(message_type, {k: [v] for k, v in fields.items()}).tobytes()
 
 

@@ -180,10 +180,12 @@ def to_events(buf, offsets, types, base_index, wanted, events, locates, index):
             new_oid = _be(buf, p + 19, 8)
             qty = _be(buf, p + 27, 4)
             price = _be(buf, p + 31, 4)
-        elif t == 80:  # P
+        elif t == 80:  # P: the indicator names the hidden order's side; store the aggressor's
             kind = _TRADE
             oid = _be(buf, p + 11, 8)
             side = _side(buf[p + 19])
+            if side >= 0:
+                side = np.int8(1) - side
             qty = _be(buf, p + 20, 4)
             price = _be(buf, p + 32, 4)
         else:

@@ -24,7 +24,16 @@ from tickbook.feeds._itch_spec import MESSAGES, dtype_of, length_table, spec_of,
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DEFAULT_CHUNK", "ItchData", "iter_frames", "iter_itch", "read_itch"]
+__all__ = [
+    "DEFAULT_CHUNK",
+    "Frames",
+    "ItchData",
+    "decode_frames",
+    "end_offset",
+    "iter_frames",
+    "iter_itch",
+    "read_itch",
+]
 
 #: bytes read per chunk by default (the buffer is reused, so memory stays bounded)
 DEFAULT_CHUNK = 16 << 20
@@ -230,12 +239,12 @@ def iter_itch(
     for frames in iter_frames(source, chunk_bytes):
         tables = decode_frames(frames, wanted)
         yield ItchData(
-            tables, len(frames.offsets), _end(frames) - frames.file_offset, _directory(tables)
+            tables, len(frames.offsets), end_offset(frames) - frames.file_offset, _directory(tables)
         )
 
 
-def _end(frames: Frames) -> int:
-    # file offset just past the chunk's last message
+def end_offset(frames: Frames) -> int:
+    """Return the file offset just past the chunk's last message."""
     if not len(frames.offsets):
         return frames.file_offset
     last = int(frames.offsets[-1])
@@ -272,7 +281,7 @@ def read_itch(
             parts[t].append(tables[t])
         symbols.update(_directory(tables))
         n += len(frames.offsets)
-        nbytes = max(nbytes, _end(frames))
+        nbytes = max(nbytes, end_offset(frames))
     tables = {t: (np.concatenate(p) if p else np.zeros(0, dtype_of(t))) for t, p in parts.items()}
     return ItchData(tables, n, nbytes, symbols)
 
