@@ -43,9 +43,17 @@ def random_flow(seed, n):
             kind = rng.choice("AF")
             extra = {"attribution": "MPID"} if kind == "F" else {}
             frames.append(
-                encode_message(kind, **head, order_ref=next_id, side="BS"[side], shares=qty,
-                               stock=SYMBOLS[loc], price=price, **extra)
-            )  # fmt: skip
+                encode_message(
+                    kind,
+                    **head,
+                    order_ref=next_id,
+                    side="BS"[side],
+                    shares=qty,
+                    stock=SYMBOLS[loc],
+                    price=price,
+                    **extra,
+                )
+            )
             ref.add(next_id, side, price, qty)
             next_id += 1
         else:
@@ -54,14 +62,25 @@ def random_flow(seed, n):
             kind = rng.choice("ECXDUP")
             if kind == "E":
                 q = rng.randrange(1, rem + 1)
-                frames.append(encode_message("E", **head, order_ref=oid, executed_shares=q,
-                                             match_number=match))  # fmt: skip
+                frames.append(
+                    encode_message(
+                        "E", **head, order_ref=oid, executed_shares=q, match_number=match
+                    )
+                )
                 ref.reduce(oid, q)
             elif kind == "C":
                 q = rng.randrange(1, rem + 1)
-                frames.append(encode_message("C", **head, order_ref=oid, executed_shares=q,
-                                             match_number=match, printable="Y",
-                                             execution_price=price + 100))  # fmt: skip
+                frames.append(
+                    encode_message(
+                        "C",
+                        **head,
+                        order_ref=oid,
+                        executed_shares=q,
+                        match_number=match,
+                        printable="Y",
+                        execution_price=price + 100,
+                    )
+                )
                 ref.reduce(oid, q)
             elif kind == "X":
                 q = rng.randrange(1, rem + 1)
@@ -73,13 +92,31 @@ def random_flow(seed, n):
             elif kind == "U":
                 new_price = price + rng.randrange(-3, 4) * 100
                 q = rng.randrange(1, 500)
-                frames.append(encode_message("U", **head, original_order_ref=oid,
-                                             new_order_ref=next_id, shares=q, price=new_price))  # fmt: skip
+                frames.append(
+                    encode_message(
+                        "U",
+                        **head,
+                        original_order_ref=oid,
+                        new_order_ref=next_id,
+                        shares=q,
+                        price=new_price,
+                    )
+                )
                 ref.replace(oid, next_id, new_price, q)
                 next_id += 1
             else:
-                frames.append(encode_message("P", **head, order_ref=0, side="B", shares=7,
-                                             stock=SYMBOLS[loc], price=price, match_number=match))  # fmt: skip
+                frames.append(
+                    encode_message(
+                        "P",
+                        **head,
+                        order_ref=0,
+                        side="B",
+                        shares=7,
+                        stock=SYMBOLS[loc],
+                        price=price,
+                        match_number=match,
+                    )
+                )
             match += 1
         snapshots.append({loc: (r.levels(0), r.levels(1)) for loc, r in refs.items()})
     return b"".join(frames), snapshots
@@ -117,17 +154,45 @@ def test_book_at_any_message_matches_reference(seed, n, data):
 
 
 def test_trades_hold_executions_and_hidden_prints():
-    raw = b"".join([
-        *directory(),
-        encode_message("A", stock_locate=3, timestamp=5, order_ref=1, side="S", shares=100,
-                       stock="AAPL", price=1_500_000),
-        encode_message("E", stock_locate=3, timestamp=6, order_ref=1, executed_shares=30,
-                       match_number=11),
-        encode_message("C", stock_locate=3, timestamp=7, order_ref=1, executed_shares=20,
-                       match_number=12, printable="Y", execution_price=1_499_900),
-        encode_message("P", stock_locate=3, timestamp=8, order_ref=0, side="S", shares=5,
-                       stock="AAPL", price=1_500_100, match_number=13),
-    ])  # fmt: skip
+    raw = b"".join(
+        [
+            *directory(),
+            encode_message(
+                "A",
+                stock_locate=3,
+                timestamp=5,
+                order_ref=1,
+                side="S",
+                shares=100,
+                stock="AAPL",
+                price=1_500_000,
+            ),
+            encode_message(
+                "E", stock_locate=3, timestamp=6, order_ref=1, executed_shares=30, match_number=11
+            ),
+            encode_message(
+                "C",
+                stock_locate=3,
+                timestamp=7,
+                order_ref=1,
+                executed_shares=20,
+                match_number=12,
+                printable="Y",
+                execution_price=1_499_900,
+            ),
+            encode_message(
+                "P",
+                stock_locate=3,
+                timestamp=8,
+                order_ref=0,
+                side="S",
+                shares=5,
+                stock="AAPL",
+                price=1_500_100,
+                match_number=13,
+            ),
+        ]
+    )
 
     trades = replay_itch(io.BytesIO(raw)).trades("AAPL")
 
@@ -160,10 +225,14 @@ def test_unknown_order_ids_are_refused_and_counted():
 
 
 def test_bad_side_is_a_data_error_with_offset():
-    raw = b"".join([
-        *directory(),
-        encode_message("A", stock_locate=3, order_ref=1, side="Q", shares=1, stock="AAPL", price=1),
-    ])  # fmt: skip
+    raw = b"".join(
+        [
+            *directory(),
+            encode_message(
+                "A", stock_locate=3, order_ref=1, side="Q", shares=1, stock="AAPL", price=1
+            ),
+        ]
+    )
 
     with pytest.raises(DataError, match=r"byte offset .* \(message #3\): buy/sell indicator 'Q'"):
         replay_itch(io.BytesIO(raw))
