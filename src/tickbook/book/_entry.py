@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numba import config, typeof, types
 
-from tickbook.book import _kernels
+from tickbook.book import _kernels, _store
 from tickbook.book._layout import COMMAND_DTYPE
 
 __all__ = ["entry_points", "fast", "fast_kernel"]
@@ -65,7 +65,7 @@ class _Doors:
         self._state_type = state_type
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
-        dispatcher = getattr(_kernels, name)
+        dispatcher = getattr(_store if name == "adopt" else _kernels, name)
         if name in _HOT:
             door = fast(dispatcher, (self._state_type,) + (_I,) * _HOT[name])
         elif name in _GRID:
@@ -94,7 +94,7 @@ class _PlainDoors:
     """With the JIT disabled every kernel is a plain Python function."""
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
-        return getattr(_kernels, name)
+        return getattr(_store if name == "adopt" else _kernels, name)
 
 
 def entry_points(state: Any) -> Any:

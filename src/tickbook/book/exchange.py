@@ -59,6 +59,8 @@ _TRAIL_NAMES = {lay.TRAIL_FIXED: "fixed", lay.TRAIL_PERCENT: "percentage", lay.T
 _STOP_STATUS = (StopStatus.PENDING, StopStatus.TRIGGERED, StopStatus.CANCELLED)
 _new = tuple.__new__
 _H_BEST_BID, _H_BEST_ASK, _H_LAST = lay.H_BEST, lay.H_BEST + 1, lay.H_LAST_PRICE
+_H_NLEV_BID, _H_NLEV_ASK, _H_CLOCK = lay.H_NLEV, lay.H_NLEV + 1, lay.H_CLOCK
+_empty, _INT64 = np.empty, np.int64
 _TRADE_DTYPE = np.dtype(
     [
         ("id", "i8"),
@@ -558,10 +560,14 @@ class Exchange:
 
     def _snapshot(self, levels: int) -> BookSnapshot:
         h = self._h
-        levels = min(levels, max(h[lay.H_NLEV], h[lay.H_NLEV + 1], 1))
-        out = np.empty((2 * levels, 3), np.int64)
+        deepest = h[_H_NLEV_BID]
+        if h[_H_NLEV_ASK] > deepest:
+            deepest = h[_H_NLEV_ASK]
+        if levels > deepest:
+            levels = deepest or 1
+        out = _empty((2 * levels, 3), _INT64)
         counts = self._k.snapshot(self._st, levels, out)
-        return BookSnapshot(out, levels, counts >> 32, counts & 0xFFFFFFFF, h[lay.H_CLOCK])
+        return BookSnapshot(out, levels, counts >> 32, counts & 0xFFFFFFFF, h[_H_CLOCK])
 
     def orders(self, side: Side | str) -> np.ndarray:
         """Return the resting orders of one side in priority order (level 3).

@@ -34,8 +34,8 @@ class BookSnapshot:
     __slots__ = ("_asks", "_bids", "_data", "_half", "_na", "_nb", "timestamp")
 
     def __init__(self, data: np.ndarray, half: int, nb: int, na: int, timestamp: int) -> None:
-        # ``data`` holds the bids in rows [0, nb) and the asks in rows [half, half + na)
-        data.flags.writeable = False
+        # ``data`` holds the bids in rows [0, nb) and the asks in rows [half, half + na); the
+        # snapshot owns it and hands out read-only views
         self._data = data
         self._half = half
         self._nb = nb
@@ -58,12 +58,16 @@ class BookSnapshot:
     @property
     def bid_array(self) -> np.ndarray:
         """Bid levels as an int64 (n, 3) array: price, quantity, order count (read-only)."""
-        return self._data[: self._nb]
+        view = self._data[: self._nb]
+        view.flags.writeable = False
+        return view
 
     @property
     def ask_array(self) -> np.ndarray:
         """Ask levels as an int64 (n, 3) array: price, quantity, order count (read-only)."""
-        return self._data[self._half : self._half + self._na]
+        view = self._data[self._half : self._half + self._na]
+        view.flags.writeable = False
+        return view
 
     @property
     def bids(self) -> list[LevelSnapshot]:
@@ -99,11 +103,11 @@ class BookSnapshot:
 
     def total_bid_quantity(self) -> int:
         """Return the displayed quantity summed over the bid levels in the snapshot."""
-        return int(self.bid_array[:, 1].sum())
+        return int(self._data[: self._nb, 1].sum())
 
     def total_ask_quantity(self) -> int:
         """Return the displayed quantity summed over the ask levels in the snapshot."""
-        return int(self.ask_array[:, 1].sum())
+        return int(self._data[self._half : self._half + self._na, 1].sum())
 
     def imbalance(self) -> float | None:
         """Return (bid - ask) / (bid + ask) quantity in [-1, 1]; positive means buy pressure."""
