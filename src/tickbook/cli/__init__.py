@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tickbook.cli import demo, lob
+from tickbook.cli import demo, lob, replay
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -13,6 +13,7 @@ app = typer.Typer(
 )
 app.add_typer(lob.app, name="lob")
 app.add_typer(demo.app, name="demo")
+app.add_typer(replay.app, name="replay")
 
 
 def main() -> None:
