@@ -1,4 +1,6 @@
-"""Numba kernels of the ITCH 5.0 reader: frame scan, per-type decode, book events.
+"""Numba kernels of the ITCH 5.0 reader: frame scan, grouping, book events.
+
+The per-type field decoders are generated from the spec table into ``_itch_decode.py``.
 
 Kernels take numpy arrays and scalars only, never raise for bad bytes, and answer a status
 (``S_*``) that the Python side turns into a ``DataError`` naming the byte offset.
@@ -88,32 +90,6 @@ def bucket_order(keys, nbuckets):
     return order, starts
 
 
-@njit(cache=True)
-def transcode(buf, offsets, sel, prog, out, skip):
-    """Decode the messages ``offsets[sel]`` into native records ``out`` (uint8 rows).
-
-    ``prog`` rows are (src offset, size, dst offset, dst size, swap); the first ``skip`` bytes
-    of each record (the message index) are left to the caller.
-    """
-    nf = prog.shape[0]
-    for i in range(len(sel)):
-        base = offsets[sel[i]]
-        for f in range(nf):
-            src = base + prog[f, 0]
-            size = prog[f, 1]
-            dst = prog[f, 2]
-            if prog[f, 4] == 0:
-                for k in range(size):
-                    out[i, dst + k] = buf[src + k]
-            else:
-                for k in range(size):
-                    out[i, dst + k] = buf[src + size - 1 - k]
-                for k in range(size, prog[f, 3]):
-                    out[i, dst + k] = 0
-        for k in range(skip):
-            out[i, k] = 0
-
-
 @njit(cache=True, inline="always")
 def _be(buf, pos, size):
     value = np.int64(0)
@@ -131,13 +107,37 @@ def _side(byte):
     return np.int8(-1)
 
 
-@njit(cache=True)
-def to_events(buf, offsets, types, base_index, wanted, events, locates, index):
-    """Turn the book messages (A F E C X D U P) into feed events.
+@njit(cache=True, inline="always")
+def _is_book(t):
+    # A F E C X D U P
+    return t == 65 or t == 70 or t == 69 or t == 67 or t == 88 or t == 68 or t == 85 or t == 80
 
-    ``wanted[locate]`` selects stocks. Writes ``events``, the stock locate and the message
-    index of each; answers (events written, status, message number of a bad message).
-    Order references at or above 2**63 become negative ids, which the book refuses.
+
+@njit(cache=True)
+def count_events(buf, offsets, types, wanted, starts):
+    """Count the book messages of each wanted stock; turn ``starts`` into group starts.
+
+    ``starts`` (zeros, 65,537 entries) ends holding where each locate's events begin, and
+    ``starts[-1]`` the total.
+    """
+    for i in range(len(offsets)):
+        if _is_book(types[i]):
+            p = offsets[i]
+            locate = (np.int64(buf[p + 1]) << 8) | np.int64(buf[p + 2])
+            if wanted[locate] != 0:
+                starts[locate + 1] += 1
+    for k in range(len(starts) - 1):
+        starts[k + 1] += starts[k]
+
+
+@njit(cache=True)
+def to_events(buf, offsets, types, base_index, wanted, cursor, events, index):
+    """Turn the book messages (A F E C X D U P) into feed events grouped by stock.
+
+    ``wanted[locate]`` selects stocks; each event goes to ``cursor[locate]`` (then advanced),
+    with its file message number in ``index``. Answers (events written, status, message
+    number of a bad message). Order references at or above 2**63 become negative ids, which
+    the book refuses.
     """
     n = 0
     for i in range(len(offsets)):
@@ -192,7 +192,9 @@ def to_events(buf, offsets, types, base_index, wanted, events, locates, index):
             continue
         if side < 0:
             return n, E_SIDE, base_index + i
-        e = events[n]
+        at = cursor[locate]
+        cursor[locate] += 1
+        e = events[at]
         e["ts_ns"] = _be(buf, p + 5, 6)
         e["kind"] = kind
         e["side"] = side
@@ -200,7 +202,6 @@ def to_events(buf, offsets, types, base_index, wanted, events, locates, index):
         e["price"] = price
         e["qty"] = qty
         e["new_order_id"] = new_oid
-        locates[n] = locate
-        index[n] = base_index + i
+        index[at] = base_index + i
         n += 1
     return n, E_OK, np.int64(-1)

@@ -19,7 +19,7 @@ import numpy as np
 
 from tickbook.core import DataError, ValidationError
 from tickbook.core._checks import check_int
-from tickbook.feeds._itch_spec import MESSAGES, dtype_of, length_table, spec_of, transcode_program
+from tickbook.feeds._itch_spec import MESSAGES, dtype_of, length_table, spec_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -177,6 +177,7 @@ def _type_bytes(types: Iterable[str] | None) -> list[str]:
 def decode_frames(frames: Frames, types: list[str]) -> dict[str, np.ndarray]:
     """Decode one chunk's messages of the given types into native structured arrays."""
     from tickbook.feeds import _itch_parse as kp
+    from tickbook.feeds._itch_decode import DECODERS
 
     order, starts = kp.bucket_order(frames.types, 256)
     out: dict[str, np.ndarray] = {}
@@ -184,10 +185,9 @@ def decode_frames(frames: Frames, types: list[str]) -> dict[str, np.ndarray]:
         code = ord(t)
         sel = order[starts[code] : starts[code + 1]]
         dtype = dtype_of(t)
-        rows = np.empty((len(sel), dtype.itemsize), np.uint8)
-        kp.transcode(frames.buf, frames.offsets, sel, transcode_program(t), rows, 8)
-        table = rows.view(dtype).reshape(-1)
-        table["index"] = sel + frames.first_index
+        table = np.empty(len(sel), dtype)
+        raw = table.view(np.uint8).reshape(len(sel), dtype.itemsize)
+        DECODERS[t](frames.buf, frames.offsets, sel, frames.first_index, table, raw)
         out[t] = table
     return out
 
@@ -282,8 +282,14 @@ def read_itch(
         symbols.update(_directory(tables))
         n += len(frames.offsets)
         nbytes = max(nbytes, end_offset(frames))
-    tables = {t: (np.concatenate(p) if p else np.zeros(0, dtype_of(t))) for t, p in parts.items()}
+    tables = {t: _join(p, t) for t, p in parts.items()}
     return ItchData(tables, n, nbytes, symbols)
+
+
+def _join(parts: list[np.ndarray], message_type: str) -> np.ndarray:
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype_of(message_type))
 
 
 def as_source(data: bytes | bytearray | memoryview) -> BinaryIO:

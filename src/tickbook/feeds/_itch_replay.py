@@ -29,6 +29,14 @@ _NLOC = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
+class _Chunk:
+    # one chunk's book events grouped by stock locate: locate k owns [starts[k], starts[k+1])
+    events: np.ndarray
+    index: np.ndarray
+    starts: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
 class FeedEvent:
     """One book event decoded from a feed.
 
@@ -55,25 +63,15 @@ class ItchReplay:
     """
 
     def __init__(
-        self,
-        events: np.ndarray,
-        locates: np.ndarray,
-        index: np.ndarray,
-        symbols: dict[int, str],
-        n_messages: int,
-        n_bytes: int,
+        self, chunks: list[_Chunk], symbols: dict[int, str], n_messages: int, n_bytes: int
     ) -> None:
-        from tickbook.feeds import _itch_parse as kp
-
-        order, starts = kp.bucket_order(locates.astype(np.int64), _NLOC)
-        self._events = events[order]
-        self._index = index[order]
-        self._starts = starts
+        self._chunks = chunks
+        self._counts = sum((np.diff(c.starts) for c in chunks), np.zeros(_NLOC, np.int64))
         self.symbols = dict(symbols)  #: stock locate -> symbol (from the stock directory)
         self._locate = {s: loc for loc, s in self.symbols.items()}
         self.n_messages = n_messages  #: messages read (all types)
         self.n_bytes = n_bytes  #: bytes read
-        self.n_events = len(events)  #: book events (A F E C X D U P) kept
+        self.n_events = int(self._counts.sum())  #: book events (A F E C X D U P) kept
         self._books: dict[int, FeedBook] = {}
         self._refused: dict[int, int] = {}
 
@@ -93,18 +91,26 @@ class ItchReplay:
 
     def locates(self) -> list[int]:
         """Return the stock locates that have book events, ascending."""
-        counts = np.diff(self._starts)
-        return np.flatnonzero(counts).tolist()
+        return np.flatnonzero(self._counts).tolist()
+
+    def _group(self, symbol: str | int, column: str) -> np.ndarray:
+        loc = self._loc(symbol)
+        parts = [getattr(c, column)[c.starts[loc] : c.starts[loc + 1]] for c in self._chunks]
+        if len(parts) == 1:
+            return parts[0]
+        if not parts:
+            from tickbook.book import BOOK_EVENT_DTYPE
+
+            return np.zeros(0, BOOK_EVENT_DTYPE if column == "events" else np.int64)
+        return np.concatenate(parts)
 
     def events(self, symbol: str | int) -> np.ndarray:
         """Return one stock's book events (``BOOK_EVENT_DTYPE``), in file order."""
-        loc = self._loc(symbol)
-        return self._events[self._starts[loc] : self._starts[loc + 1]]
+        return self._group(symbol, "events")
 
     def message_index(self, symbol: str | int) -> np.ndarray:
         """Return the file message number of each of ``events(symbol)``."""
-        loc = self._loc(symbol)
-        return self._index[self._starts[loc] : self._starts[loc + 1]]
+        return self._group(symbol, "index")
 
     # -- books ------------------------------------------------------------------------------
 
@@ -150,22 +156,17 @@ class ItchReplay:
         return self.book(symbol).trades_array()
 
 
-def _chunk_events(frames: Frames, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _chunk_events(frames: Frames, wanted: np.ndarray) -> _Chunk:
     from tickbook.feeds import _itch_parse as kp
 
-    count = len(frames.offsets)
-    events = np.empty(count, kp.EVENT_DTYPE)
-    locates = np.empty(count, np.uint16)
-    index = np.empty(count, np.int64)
-    n, status, bad = kp.to_events(
-        frames.buf,
-        frames.offsets,
-        frames.types,
-        frames.first_index,
-        wanted,
-        events,
-        locates,
-        index,
+    starts = np.zeros(_NLOC + 1, np.int64)
+    kp.count_events(frames.buf, frames.offsets, frames.types, wanted, starts)
+    total = int(starts[-1])
+    events = np.empty(total, kp.EVENT_DTYPE)
+    index = np.empty(total, np.int64)
+    cursor = starts[:-1].copy()
+    _, status, bad = kp.to_events(
+        frames.buf, frames.offsets, frames.types, frames.first_index, wanted, cursor, events, index
     )
     if status != kp.E_OK:
         pos = int(frames.offsets[bad - frames.first_index])
@@ -176,7 +177,7 @@ def _chunk_events(frames: Frames, wanted: np.ndarray) -> tuple[np.ndarray, np.nd
             field="side",
             value=side,
         )
-    return events[:n].copy(), locates[:n].copy(), index[:n].copy()
+    return _Chunk(events, index, starts)
 
 
 def replay_itch(
@@ -190,12 +191,10 @@ def replay_itch(
     ``progress(bytes_read)`` is called after each chunk. Books are built on demand by the
     returned ``ItchReplay``.
     """
-    from tickbook.feeds import _itch_parse as kp
-
     wanted_names = None if symbols is None else {s.strip().upper() for s in symbols}
     wanted = np.full(_NLOC, 0 if wanted_names else 1, np.uint8)
     directory: dict[int, str] = {}
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    parts: list[_Chunk] = []
     n_messages = 0
     n_bytes = 0
     for frames in iter_frames(source, chunk_bytes):
@@ -219,15 +218,7 @@ def replay_itch(
                 field="symbols",
                 value=sorted(missing),
             )
-    if parts:
-        events = np.concatenate([p[0] for p in parts])
-        locates = np.concatenate([p[1] for p in parts])
-        index = np.concatenate([p[2] for p in parts])
-    else:
-        events = np.zeros(0, kp.EVENT_DTYPE)
-        locates = np.zeros(0, np.uint16)
-        index = np.zeros(0, np.int64)
-    return ItchReplay(events, locates, index, directory, n_messages, n_bytes)
+    return ItchReplay(parts, directory, n_messages, n_bytes)
 
 
 def parse_itch(source: str | Path | BinaryIO) -> list[tuple[str, FeedEvent]]:
@@ -239,9 +230,14 @@ def parse_itch(source: str | Path | BinaryIO) -> list[tuple[str, FeedEvent]]:
     from tickbook.book import FeedEventKind
 
     replay = replay_itch(source)
-    order = np.argsort(replay._index, kind="stable")
-    events = replay._events[order]
-    locs = np.repeat(np.arange(_NLOC), np.diff(replay._starts))[order]
+    locs = replay.locates()
+    if not locs:
+        return []
+    events = np.concatenate([replay.events(loc) for loc in locs])
+    index = np.concatenate([replay.message_index(loc) for loc in locs])
+    order = np.argsort(index, kind="stable")
+    events = events[order]
+    locs = np.repeat(locs, replay._counts[locs])[order]
     sides = (Side.BUY, Side.SELL)
     with_side = (FeedEventKind.ADD, FeedEventKind.TRADE)
     out = []

@@ -30,7 +30,6 @@ __all__ = [
     "dtype_of",
     "length_table",
     "spec_of",
-    "transcode_program",
 ]
 
 HEADER = (
@@ -291,19 +290,3 @@ def length_table() -> np.ndarray:
     for spec in MESSAGES.values():
         table[ord(spec.type)] = spec.length
     return table
-
-
-def transcode_program(key: str) -> np.ndarray:
-    """Return the rows (src offset, size, dst offset, dst size, swap) that decode one type.
-
-    ``swap`` 1 means a big-endian unsigned integer written little-endian into ``dst size``
-    bytes (zero-extended); 0 means bytes copied as they are.
-    """
-    spec = spec_of(key)
-    dtype = dtype_of(key)
-    rows = []
-    for name, offset, size, kind in spec.fields:
-        dst = dtype.fields[name][1]
-        width = dtype.fields[name][0].itemsize
-        rows.append((offset, size, dst, width, 0 if kind == "a" else 1))
-    return np.array(rows, np.int64)
