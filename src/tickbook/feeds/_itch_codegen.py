@@ -53,7 +53,7 @@ def render_decoders() -> str:
             "    for i in range(len(sel)):",
             "        p = offsets[sel[i]]",
             "        r = out[i]",
-            "        r.index = first + sel[i]",
+            '        r["index"] = first + sel[i]',
         ]
         for name, offset, size, kind in spec.fields:
             if kind == "a":
@@ -64,7 +64,7 @@ def render_decoders() -> str:
                     lines.append(f"        for k in range({size}):")
                     lines.append(f"            raw[i, {dst} + k] = buf[p + {offset} + k]")
             else:
-                lines.append(f"        r.{name} = _be(buf, p + {offset}, {size})")
+                lines.append(f'        r["{name}"] = _be(buf, p + {offset}, {size})')
         parts.append("\n".join(lines))
     table = "".join(f'    "{t}": {_name(t)},\n' for t in MESSAGES)
     parts.append(f"\n\n\n#: type byte -> decoder\nDECODERS = {{\n{table}}}\n")

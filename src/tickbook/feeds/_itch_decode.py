@@ -23,10 +23,10 @@ def decode_S(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
         raw[i, 20] = buf[p + 11]
 
 
@@ -36,15 +36,15 @@ def decode_R(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
         for k in range(8):
             raw[i, 20 + k] = buf[p + 11 + k]
         raw[i, 28] = buf[p + 19]
         raw[i, 29] = buf[p + 20]
-        r.round_lot_size = _be(buf, p + 21, 4)
+        r["round_lot_size"] = _be(buf, p + 21, 4)
         raw[i, 34] = buf[p + 25]
         raw[i, 35] = buf[p + 26]
         for k in range(2):
@@ -54,7 +54,7 @@ def decode_R(buf, offsets, sel, first, out, raw):
         raw[i, 40] = buf[p + 31]
         raw[i, 41] = buf[p + 32]
         raw[i, 42] = buf[p + 33]
-        r.etp_leverage_factor = _be(buf, p + 34, 4)
+        r["etp_leverage_factor"] = _be(buf, p + 34, 4)
         raw[i, 47] = buf[p + 38]
 
 
@@ -64,10 +64,10 @@ def decode_H(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
         for k in range(8):
             raw[i, 20 + k] = buf[p + 11 + k]
         raw[i, 28] = buf[p + 19]
@@ -82,10 +82,10 @@ def decode_Y(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
         for k in range(8):
             raw[i, 20 + k] = buf[p + 11 + k]
         raw[i, 28] = buf[p + 19]
@@ -97,10 +97,10 @@ def decode_L(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
         for k in range(4):
             raw[i, 20 + k] = buf[p + 11 + k]
         for k in range(8):
@@ -116,13 +116,13 @@ def decode_V(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
-        r.level1 = _be(buf, p + 11, 8)
-        r.level2 = _be(buf, p + 19, 8)
-        r.level3 = _be(buf, p + 27, 8)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
+        r["level1"] = _be(buf, p + 11, 8)
+        r["level2"] = _be(buf, p + 19, 8)
+        r["level3"] = _be(buf, p + 27, 8)
 
 
 @njit(cache=True)
@@ -131,10 +131,10 @@ def decode_W(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
         raw[i, 20] = buf[p + 11]
 
 
@@ -144,15 +144,15 @@ def decode_K(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
         for k in range(8):
             raw[i, 20 + k] = buf[p + 11 + k]
-        r.ipo_quotation_release_time = _be(buf, p + 19, 4)
+        r["ipo_quotation_release_time"] = _be(buf, p + 19, 4)
         raw[i, 32] = buf[p + 23]
-        r.ipo_price = _be(buf, p + 24, 4)
+        r["ipo_price"] = _be(buf, p + 24, 4)
 
 
 @njit(cache=True)
@@ -161,16 +161,16 @@ def decode_J(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
         for k in range(8):
             raw[i, 20 + k] = buf[p + 11 + k]
-        r.auction_collar_reference_price = _be(buf, p + 19, 4)
-        r.upper_auction_collar_price = _be(buf, p + 23, 4)
-        r.lower_auction_collar_price = _be(buf, p + 27, 4)
-        r.auction_collar_extension = _be(buf, p + 31, 4)
+        r["auction_collar_reference_price"] = _be(buf, p + 19, 4)
+        r["upper_auction_collar_price"] = _be(buf, p + 23, 4)
+        r["lower_auction_collar_price"] = _be(buf, p + 27, 4)
+        r["auction_collar_extension"] = _be(buf, p + 31, 4)
 
 
 @njit(cache=True)
@@ -179,10 +179,10 @@ def decode_h_lower(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
         for k in range(8):
             raw[i, 20 + k] = buf[p + 11 + k]
         raw[i, 28] = buf[p + 19]
@@ -195,16 +195,16 @@ def decode_A(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
-        r.order_ref = _be(buf, p + 11, 8)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
+        r["order_ref"] = _be(buf, p + 11, 8)
         raw[i, 28] = buf[p + 19]
-        r.shares = _be(buf, p + 20, 4)
+        r["shares"] = _be(buf, p + 20, 4)
         for k in range(8):
             raw[i, 33 + k] = buf[p + 24 + k]
-        r.price = _be(buf, p + 32, 4)
+        r["price"] = _be(buf, p + 32, 4)
 
 
 @njit(cache=True)
@@ -213,16 +213,16 @@ def decode_F(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
-        r.order_ref = _be(buf, p + 11, 8)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
+        r["order_ref"] = _be(buf, p + 11, 8)
         raw[i, 28] = buf[p + 19]
-        r.shares = _be(buf, p + 20, 4)
+        r["shares"] = _be(buf, p + 20, 4)
         for k in range(8):
             raw[i, 33 + k] = buf[p + 24 + k]
-        r.price = _be(buf, p + 32, 4)
+        r["price"] = _be(buf, p + 32, 4)
         for k in range(4):
             raw[i, 49 + k] = buf[p + 36 + k]
 
@@ -233,13 +233,13 @@ def decode_E(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
-        r.order_ref = _be(buf, p + 11, 8)
-        r.executed_shares = _be(buf, p + 19, 4)
-        r.match_number = _be(buf, p + 23, 8)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
+        r["order_ref"] = _be(buf, p + 11, 8)
+        r["executed_shares"] = _be(buf, p + 19, 4)
+        r["match_number"] = _be(buf, p + 23, 8)
 
 
 @njit(cache=True)
@@ -248,15 +248,15 @@ def decode_C(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
-        r.order_ref = _be(buf, p + 11, 8)
-        r.executed_shares = _be(buf, p + 19, 4)
-        r.match_number = _be(buf, p + 23, 8)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
+        r["order_ref"] = _be(buf, p + 11, 8)
+        r["executed_shares"] = _be(buf, p + 19, 4)
+        r["match_number"] = _be(buf, p + 23, 8)
         raw[i, 40] = buf[p + 31]
-        r.execution_price = _be(buf, p + 32, 4)
+        r["execution_price"] = _be(buf, p + 32, 4)
 
 
 @njit(cache=True)
@@ -265,12 +265,12 @@ def decode_X(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
-        r.order_ref = _be(buf, p + 11, 8)
-        r.cancelled_shares = _be(buf, p + 19, 4)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
+        r["order_ref"] = _be(buf, p + 11, 8)
+        r["cancelled_shares"] = _be(buf, p + 19, 4)
 
 
 @njit(cache=True)
@@ -279,11 +279,11 @@ def decode_D(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
-        r.order_ref = _be(buf, p + 11, 8)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
+        r["order_ref"] = _be(buf, p + 11, 8)
 
 
 @njit(cache=True)
@@ -292,14 +292,14 @@ def decode_U(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
-        r.original_order_ref = _be(buf, p + 11, 8)
-        r.new_order_ref = _be(buf, p + 19, 8)
-        r.shares = _be(buf, p + 27, 4)
-        r.price = _be(buf, p + 31, 4)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
+        r["original_order_ref"] = _be(buf, p + 11, 8)
+        r["new_order_ref"] = _be(buf, p + 19, 8)
+        r["shares"] = _be(buf, p + 27, 4)
+        r["price"] = _be(buf, p + 31, 4)
 
 
 @njit(cache=True)
@@ -308,17 +308,17 @@ def decode_P(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
-        r.order_ref = _be(buf, p + 11, 8)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
+        r["order_ref"] = _be(buf, p + 11, 8)
         raw[i, 28] = buf[p + 19]
-        r.shares = _be(buf, p + 20, 4)
+        r["shares"] = _be(buf, p + 20, 4)
         for k in range(8):
             raw[i, 33 + k] = buf[p + 24 + k]
-        r.price = _be(buf, p + 32, 4)
-        r.match_number = _be(buf, p + 36, 8)
+        r["price"] = _be(buf, p + 32, 4)
+        r["match_number"] = _be(buf, p + 36, 8)
 
 
 @njit(cache=True)
@@ -327,15 +327,15 @@ def decode_Q(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
-        r.shares = _be(buf, p + 11, 8)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
+        r["shares"] = _be(buf, p + 11, 8)
         for k in range(8):
             raw[i, 28 + k] = buf[p + 19 + k]
-        r.cross_price = _be(buf, p + 27, 4)
-        r.match_number = _be(buf, p + 31, 8)
+        r["cross_price"] = _be(buf, p + 27, 4)
+        r["match_number"] = _be(buf, p + 31, 8)
         raw[i, 52] = buf[p + 39]
 
 
@@ -345,11 +345,11 @@ def decode_B(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
-        r.match_number = _be(buf, p + 11, 8)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
+        r["match_number"] = _be(buf, p + 11, 8)
 
 
 @njit(cache=True)
@@ -358,18 +358,18 @@ def decode_I(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
-        r.paired_shares = _be(buf, p + 11, 8)
-        r.imbalance_shares = _be(buf, p + 19, 8)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
+        r["paired_shares"] = _be(buf, p + 11, 8)
+        r["imbalance_shares"] = _be(buf, p + 19, 8)
         raw[i, 36] = buf[p + 27]
         for k in range(8):
             raw[i, 37 + k] = buf[p + 28 + k]
-        r.far_price = _be(buf, p + 36, 4)
-        r.near_price = _be(buf, p + 40, 4)
-        r.current_reference_price = _be(buf, p + 44, 4)
+        r["far_price"] = _be(buf, p + 36, 4)
+        r["near_price"] = _be(buf, p + 40, 4)
+        r["current_reference_price"] = _be(buf, p + 44, 4)
         raw[i, 69] = buf[p + 48]
         raw[i, 70] = buf[p + 49]
 
@@ -380,10 +380,10 @@ def decode_N(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
         for k in range(8):
             raw[i, 20 + k] = buf[p + 11 + k]
         raw[i, 28] = buf[p + 19]
@@ -395,19 +395,19 @@ def decode_O(buf, offsets, sel, first, out, raw):
     for i in range(len(sel)):
         p = offsets[sel[i]]
         r = out[i]
-        r.index = first + sel[i]
-        r.stock_locate = _be(buf, p + 1, 2)
-        r.tracking_number = _be(buf, p + 3, 2)
-        r.timestamp = _be(buf, p + 5, 6)
+        r["index"] = first + sel[i]
+        r["stock_locate"] = _be(buf, p + 1, 2)
+        r["tracking_number"] = _be(buf, p + 3, 2)
+        r["timestamp"] = _be(buf, p + 5, 6)
         for k in range(8):
             raw[i, 20 + k] = buf[p + 11 + k]
         raw[i, 28] = buf[p + 19]
-        r.minimum_allowable_price = _be(buf, p + 20, 4)
-        r.maximum_allowable_price = _be(buf, p + 24, 4)
-        r.near_execution_price = _be(buf, p + 28, 4)
-        r.near_execution_time = _be(buf, p + 32, 8)
-        r.lower_price_range_collar = _be(buf, p + 40, 4)
-        r.upper_price_range_collar = _be(buf, p + 44, 4)
+        r["minimum_allowable_price"] = _be(buf, p + 20, 4)
+        r["maximum_allowable_price"] = _be(buf, p + 24, 4)
+        r["near_execution_price"] = _be(buf, p + 28, 4)
+        r["near_execution_time"] = _be(buf, p + 32, 8)
+        r["lower_price_range_collar"] = _be(buf, p + 40, 4)
+        r["upper_price_range_collar"] = _be(buf, p + 44, 4)
 
 
 #: type byte -> decoder
