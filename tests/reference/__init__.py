@@ -1,0 +1,1 @@
+"""Tiny, obviously-correct reference models for differential tests."""
