@@ -397,14 +397,20 @@ def replay_lobster(
             result.rows_compared = 1
             result.rows_matched = int(_as_row(rp.book, levels) == ob[0].tolist())
     rows = msgs.tolist()
+    # a level can only enter the window on a row where the visible prices change
+    moved = np.ones(len(rows), bool)
+    if ob is not None and len(ob) > 1:
+        prices = ob[:, 0::2]
+        moved[1:] = (prices[1:] != prices[:-1]).any(axis=1)
     for i in range(start, len(rows)):
         t_ns, kind, oid, size, price, direction = rows[i]
         rp.ts = t_ns
         rp.apply(kind, oid, size, price, direction)
         if ob is not None:
-            before = result.reveals
-            _reveal(rp, ob[i - 1], ob[i], levels)
-            result.rows_revealed += result.reveals > before
+            if moved[i]:
+                before = result.reveals
+                _reveal(rp, ob[i - 1], ob[i], levels)
+                result.rows_revealed += result.reveals > before
             if check:
                 got = _as_row(rp.book, levels)
                 want = ob[i].tolist()
