@@ -1,0 +1,378 @@
+"""Example tests of stop orders and trailing stops (documented behaviour, one rule per test)."""
+
+import pytest
+
+from tickbook.book import Exchange, StopStatus
+from tickbook.core import OrderNotActive, OrderStatus, TimeInForce, UnknownOrder
+
+
+def trade_at(ex: Exchange, price: int, quantity: int = 1) -> None:
+    """Print one trade at ``price`` (a resting sell taken by a buy)."""
+    ex.submit_limit("sell", price, quantity)
+    r = ex.submit_limit("buy", price, quantity)
+    assert r.filled_quantity == quantity and r.trades[-1].price == price
+
+
+# -- triggers -------------------------------------------------------------------------------
+
+
+def test_buy_stop_triggers_when_the_last_trade_reaches_the_stop_price():
+    ex = Exchange()
+    stop = ex.submit_stop_market("buy", 105, 2).order_id
+    ex.submit_limit("sell", 110, 10)
+    trade_at(ex, 104)
+    assert ex.get_stop_order(stop).status == StopStatus.PENDING
+
+    trade_at(ex, 105)
+
+    assert ex.get_stop_order(stop).status == StopStatus.TRIGGERED
+    order = ex.get_order(stop)
+    assert order.status is OrderStatus.FILLED and order.filled_quantity == 2
+    assert ex.trades()[-1].aggressor_order_id == stop and ex.trades()[-1].price == 110
+
+
+def test_sell_stop_triggers_when_the_last_trade_falls_to_the_stop_price():
+    ex = Exchange()
+    stop = ex.submit_stop_market("sell", 95, 2).order_id
+    ex.submit_limit("buy", 90, 10)
+    trade_at(ex, 96)
+    assert ex.pending_stop_count() == 1
+
+    trade_at(ex, 95)
+
+    assert ex.pending_stop_count() == 0
+    assert ex.trades()[-1].aggressor_order_id == stop and ex.trades()[-1].price == 90
+
+
+def test_no_stop_triggers_before_the_first_trade():
+    ex = Exchange()
+
+    result = ex.submit_stop_market("buy", 1, 5)
+
+    assert result.status == StopStatus.PENDING and ex.pending_stop_count() == 1
+
+
+def test_a_stop_already_past_triggers_at_once():
+    ex = Exchange()
+    trade_at(ex, 100)
+    ex.submit_limit("sell", 101, 5)
+
+    result = ex.submit_stop_market("buy", 99, 3)
+
+    assert result.status == StopStatus.TRIGGERED
+    assert ex.get_order(result.order_id).filled_quantity == 3
+    assert ex.best_ask() == 101 and ex.depth().asks[0].quantity == 2
+
+
+def test_ids_are_shared_by_orders_and_stops():
+    ex = Exchange()
+    a = ex.submit_limit("buy", 90, 1).order_id
+    s = ex.submit_stop_market("sell", 80, 1).order_id
+    b = ex.submit_limit("buy", 90, 1).order_id
+    assert (a, s, b) == (1, 2, 3)
+
+
+def test_a_triggered_stop_market_is_a_market_order_with_the_stop_id():
+    ex = Exchange()
+    stop = ex.submit_stop_market("sell", 100, 10).order_id
+    ex.submit_limit("buy", 99, 4)
+
+    trade_at(ex, 100)
+
+    order = ex.get_order(stop)
+    assert order.price is None and order.time_in_force is TimeInForce.IOC
+    assert (order.filled_quantity, order.cancelled_quantity) == (4, 6)
+    assert order.status is OrderStatus.CANCELLED  # IOC: the rest is cancelled
+
+
+def test_a_triggered_stop_limit_rests_at_its_limit_with_its_time_in_force():
+    ex = Exchange()
+    gtc = ex.submit_stop_limit("buy", 105, 106, 5).order_id
+    ioc = ex.submit_stop_limit("buy", 105, 106, 5, "ioc").order_id
+    ex.submit_limit("sell", 106, 3)
+
+    trade_at(ex, 105)
+
+    assert ex.get_order(gtc).status is OrderStatus.PARTIALLY_FILLED
+    assert [tuple(r)[:4] for r in ex.orders("buy").tolist()] == [(gtc, 106, 2, 2)]
+    assert ex.get_order(ioc).status is OrderStatus.CANCELLED
+    assert ex.get_order(ioc).filled_quantity == 0
+
+
+def test_a_triggered_stop_limit_fok_does_nothing_unless_it_fills_whole():
+    ex = Exchange()
+    stop = ex.submit_stop_limit("buy", 105, 106, 5, "fok").order_id
+    ex.submit_limit("sell", 106, 3)
+
+    trade_at(ex, 105)
+
+    assert ex.get_order(stop).status is OrderStatus.CANCELLED
+    assert ex.depth().asks[0].quantity == 3
+
+
+def test_a_triggered_stop_takes_its_own_step_of_the_clock():
+    # Pins the engine: the brief's list says "+1 per operation (trades carry the op's
+    # timestamp)", but each triggered stop advances the clock once more and its trades carry
+    # that later timestamp (nanobook does the same). Reported as a semantic doubt.
+    ex = Exchange()
+    first = ex.submit_stop_market("sell", 100, 1).order_id
+    second = ex.submit_stop_market("sell", 100, 1).order_id
+    ex.submit_limit("buy", 90, 2)
+    ex.submit_limit("sell", 100, 1)
+    clock = ex.clock
+
+    ex.submit_limit("buy", 100, 1)  # one operation, two stops fire
+
+    assert ex.clock == clock + 3
+    stamps = [(t.aggressor_order_id, t.timestamp) for t in ex.trades()[-2:]]
+    assert stamps == [(first, clock + 2), (second, clock + 3)]
+
+
+# -- cascades -------------------------------------------------------------------------------
+
+
+def test_a_cascade_fires_reached_stops_in_id_order_round_after_round():
+    ex = Exchange()
+    ex.submit_limit("buy", 97, 1)
+    ex.submit_limit("buy", 96, 1)
+    ex.submit_limit("buy", 95, 1)
+    low = ex.submit_stop_market("sell", 97, 1).order_id
+    first = ex.submit_stop_market("sell", 99, 1).order_id
+    high = ex.submit_stop_market("sell", 98, 1).order_id
+    ex.submit_limit("sell", 99, 1)
+
+    # last 99 reaches only `first` (round 1), whose sale at 97 reaches `high` and `low`
+    # (round 2), which fire in id order: `low` was submitted first
+    ex.submit_limit("buy", 99, 1)
+
+    aggressors = [(t.aggressor_order_id, t.price) for t in ex.trades()[1:]]
+    assert aggressors == [(first, 97), (low, 96), (high, 95)]
+    assert ex.pending_stop_count() == 0
+
+
+def test_a_cascade_runs_at_most_100_rounds_per_call_and_resumes_on_the_next():
+    ex = Exchange()
+    n = 120
+    for i in range(n):
+        ex.submit_limit("buy", 1000 - i - 1, 1)
+    for i in range(n):  # each fill reaches exactly the next stop
+        ex.submit_stop_market("sell", 1000 - i, 1)
+    ex.submit_limit("sell", 1000, 1)
+
+    ex.submit_limit("buy", 1000, 1)
+
+    assert ex.pending_stop_count() == n - 100 and ex.last_trade_price() == 900
+    ex.submit_limit("buy", 1, 1)  # any operation resumes the cascade
+    assert ex.pending_stop_count() == 0 and ex.last_trade_price() == 880
+
+
+# -- cancelling -----------------------------------------------------------------------------
+
+
+def test_a_pending_stop_is_cancelled_by_id_and_never_triggers():
+    ex = Exchange()
+    stop = ex.submit_stop_market("sell", 100, 7).order_id
+
+    result = ex.cancel(stop)
+
+    assert result.success and result.cancelled_quantity == 7
+    assert ex.get_stop_order(stop).status == StopStatus.CANCELLED
+    assert ex.pending_stop_count() == 0
+    ex.submit_limit("buy", 90, 5)
+    trade_at(ex, 95)
+    assert ex.get_order(stop) is None and ex.depth().bids[0].quantity == 5
+    with pytest.raises(OrderNotActive):
+        ex.cancel(stop)
+
+
+def test_a_triggered_and_finished_stop_cannot_be_cancelled():
+    ex = Exchange()
+    trade_at(ex, 100)
+    stop = ex.submit_stop_market("sell", 100, 1).order_id  # fires at once, nothing to take
+
+    with pytest.raises(OrderNotActive):
+        ex.cancel(stop)
+
+
+def test_a_triggered_stop_limit_that_rests_is_cancelled_as_an_order():
+    ex = Exchange()
+    trade_at(ex, 100)
+    stop = ex.submit_stop_limit("buy", 100, 90, 4).order_id
+
+    assert ex.cancel(stop).cancelled_quantity == 4
+    assert ex.get_order(stop).status is OrderStatus.CANCELLED
+
+
+def test_a_pending_stop_is_not_an_order_for_modify_or_reduce():
+    ex = Exchange()
+    stop = ex.submit_stop_limit("buy", 105, 106, 5).order_id
+    with pytest.raises(UnknownOrder):
+        ex.modify(stop, 107, 5)
+    with pytest.raises(UnknownOrder):
+        ex.reduce(stop, 1)
+    assert ex.get_order(stop) is None and ex.pending_stop_count() == 1
+
+
+def test_clearing_history_keeps_pending_stops_and_forgets_finished_ones():
+    ex = Exchange()
+    pending = ex.submit_stop_market("buy", 200, 1).order_id
+    cancelled = ex.submit_stop_market("buy", 200, 1).order_id
+    ex.cancel(cancelled)
+
+    ex.clear_order_history()
+
+    assert ex.get_stop_order(pending).status == StopStatus.PENDING
+    assert ex.get_stop_order(cancelled) is None
+    with pytest.raises(UnknownOrder):
+        ex.cancel(cancelled)
+
+
+# -- trailing stops -------------------------------------------------------------------------
+
+
+def test_a_fixed_trailing_sell_stop_follows_the_high_and_never_falls():
+    ex = Exchange()
+    stop = ex.submit_trailing_stop_market("sell", 90, 1, "fixed", 5).order_id
+    ex.submit_limit("buy", 50, 1)  # something for the stop to sell into
+
+    moves = []
+    for price in (100, 104, 102, 101):
+        trade_at(ex, price)
+        moves.append(ex.get_stop_order(stop).stop_price)
+
+    assert moves == [95, 99, 99, 99]
+    trade_at(ex, 99)
+    assert ex.get_stop_order(stop).status == StopStatus.TRIGGERED
+
+
+def test_a_fixed_trailing_buy_stop_follows_the_low_and_never_rises():
+    ex = Exchange()
+    stop = ex.submit_trailing_stop_market("buy", 110, 1, "fixed", 5).order_id
+    ex.submit_limit("sell", 200, 1)
+
+    moves = []
+    for price in (100, 96, 98, 99):
+        trade_at(ex, price)
+        moves.append(ex.get_stop_order(stop).stop_price)
+
+    assert moves == [105, 101, 101, 101]
+    trade_at(ex, 101)
+    assert ex.get_stop_order(stop).status == StopStatus.TRIGGERED
+
+
+def test_a_percentage_trail_is_floor_of_the_extreme_times_the_fraction():
+    ex = Exchange()
+    sell = ex.submit_trailing_stop_market("sell", 9000, 1, "percentage", 0.05).order_id
+    buy = ex.submit_trailing_stop_market("buy", 11000, 1, "percentage", 0.05).order_id
+
+    trade_at(ex, 10050)  # 5% of 10050 = 502.5 -> 502
+    assert (ex.get_stop_order(sell).stop_price, ex.get_stop_order(buy).stop_price) == (
+        10050 - 502,
+        10050 + 502,
+    )
+    trade_at(ex, 9950)  # a new low: only the buy stop moves (5% of 9950 -> 497)
+    assert (ex.get_stop_order(sell).stop_price, ex.get_stop_order(buy).stop_price) == (
+        9548,
+        9950 + 497,
+    )
+
+
+def test_an_atr_trail_waits_for_enough_price_changes_then_uses_their_mean():
+    ex = Exchange()
+    stop = ex.submit_trailing_stop_market("sell", 50, 1, "atr", 2.0, 3).order_id
+
+    for price in (100, 104, 101):  # two changes so far: 4 and 3
+        trade_at(ex, price)
+    assert ex.get_stop_order(stop).stop_price == 50
+
+    trade_at(ex, 103)  # changes 4, 3, 2: mean 3, times 2 = 6, from the high 104
+
+    assert ex.get_stop_order(stop).stop_price == 104 - 6
+
+
+def test_an_atr_trail_tightens_when_volatility_falls():
+    ex = Exchange()
+    stop = ex.submit_trailing_stop_market("sell", 50, 1, "atr", 1.0, 2).order_id
+    ex.submit_limit("buy", 10, 1)
+    for price in (100, 110, 104):  # changes 10, 6: trail 8 from the high 110
+        trade_at(ex, price)
+    assert ex.get_stop_order(stop).stop_price == 102
+    assert ex.get_stop_order(stop).status == StopStatus.PENDING
+
+    trade_at(ex, 103)  # changes 6, 1: trail 3.5 -> 3, stop 107; the last price is below
+
+    assert ex.get_stop_order(stop).stop_price == 107
+    assert ex.get_stop_order(stop).status == StopStatus.TRIGGERED
+
+
+def test_an_atr_trail_widening_never_lowers_a_sell_stop():
+    ex = Exchange()
+    stop = ex.submit_trailing_stop_market("sell", 50, 1, "atr", 1.0, 1).order_id
+    for price in (100, 101):  # change 1: stop 101 - 1 = 100
+        trade_at(ex, price)
+    assert ex.get_stop_order(stop).stop_price == 100
+
+    trade_at(ex, 130)  # change 29: 130 - 29 = 101 > 100, moves up
+    assert ex.get_stop_order(stop).stop_price == 101
+    trade_at(ex, 160)  # change 30: 160 - 30 = 130
+    assert ex.get_stop_order(stop).stop_price == 130
+
+
+def test_a_trailing_stop_limit_becomes_a_limit_order_at_its_limit():
+    ex = Exchange()
+    stop = ex.submit_trailing_stop_limit("sell", 90, 80, 3, "fixed", 2, "gtc").order_id
+    trade_at(ex, 100)  # stop 98
+
+    trade_at(ex, 98)
+
+    order = ex.get_order(stop)
+    assert order.price == 80 and order.status is OrderStatus.NEW
+    assert ex.best_ask() == 80
+
+
+def test_get_stop_order_reports_the_trail_parameters():
+    ex = Exchange()
+    a = ex.submit_trailing_stop_market("sell", 90, 1, "fixed", 3).order_id
+    b = ex.submit_trailing_stop_market("sell", 90, 1, "percentage", 0.025).order_id
+    c = ex.submit_trailing_stop_limit("buy", 110, 111, 1, "atr", 1.5, "ioc", 7).order_id
+
+    sa, sb, sc = ex.get_stop_order(a), ex.get_stop_order(b), ex.get_stop_order(c)
+
+    assert (sa.trail_method, sa.trail_value, sa.atr_period) == ("fixed", 3, None)
+    assert (sb.trail_method, sb.trail_value) == ("percentage", pytest.approx(0.025))
+    assert (sc.trail_method, sc.trail_value, sc.atr_period) == ("atr", pytest.approx(1.5), 7)
+    assert sc.limit_price == 111 and sc.time_in_force is TimeInForce.IOC
+    assert ex.get_stop_order(10**6) is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "engine bug: a trailing stop's high/low starts at the last trade before submission "
+        "(S_EXTREME = last price), so it moves at once, although it should follow only trades "
+        "since submission"
+    ),
+)
+def test_trailing_stop_ignores_trades_before_its_submission():
+    ex = Exchange()
+    trade_at(ex, 100)
+
+    stop = ex.submit_trailing_stop_market("sell", 90, 1, "fixed", 5).order_id
+
+    assert ex.get_stop_order(stop).stop_price == 90  # no trade since submission yet
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "engine bug: with the high seeded from the last trade before submission, a trailing "
+        "sell stop with a tiny trail triggers at once although no trade happened since"
+    ),
+)
+def test_trailing_stop_does_not_trigger_on_the_trade_before_its_submission():
+    ex = Exchange()
+    trade_at(ex, 100)
+
+    result = ex.submit_trailing_stop_market("sell", 90, 1, "percentage", 0.001)
+
+    assert result.status == StopStatus.PENDING
