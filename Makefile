@@ -25,6 +25,7 @@ test: $(STAMP)
 
 ## bench: every benchmark side by side with the peers, printing ratios
 bench: $(STAMP)
+	$(BIN)/pip install -q -e ".[bench]"
 	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
