@@ -26,11 +26,12 @@ from tickbook.book._layout import (
     F_MARKET,
     F_POST_ONLY,
     H_ATR_N,
-    H_LAST_PRICE,
     H_NLEV,
     H_NPENDING,
     H_NSTOPS,
     H_NTRADES,
+    H_OP_HI,
+    H_OP_LO,
     H_USED,
     K_CANCEL,
     K_CLEAR_HISTORY,
@@ -328,7 +329,10 @@ def stop(st, side, stop_price, limit_price, qty, tif, flags, owner, trail, value
     sp[r, S_TRAIL] = trail
     sp[r, S_VALUE] = value
     sp[r, S_PERIOD] = period
-    sp[r, S_EXTREME] = hdr[H_LAST_PRICE]
+    sp[r, S_EXTREME] = 0  # a trailing stop follows only trades after its submission
+    if hdr[H_NPENDING] == 0:  # nothing pending: forget prices seen before this stop
+        hdr[H_OP_HI] = 0
+        hdr[H_OP_LO] = 0
     sp[r, S_TS] = ts
     sp[r, S_STATUS] = SS_PENDING
     sp[r, S_FLAGS] = flags

@@ -122,22 +122,34 @@ def _crosses(st, side, limit):
 
 @njit(cache=True)
 def _fillable(st, side, limit, qty, owner, stp):
-    """Quantity a FOK order could trade, walking the book as ``_match`` would, without changes."""
+    """Quantity a FOK order could trade, walking the book as ``_match`` would, without changes.
+
+    A same-owner order that stops matching (any self-trade mode but CANCEL_OLDEST) ends the
+    walk. An iceberg's hidden part is reachable only when no such order waits at its level:
+    a refreshed slice queues behind everything already there.
+    """
     opp = 1 - side
     lv = st.lv
+    oq = st.oq
+    guarded = stp != STP_NONE and owner != 0
     avail = 0
     for li in range(st.hdr[H_NLEV + opp] - 1, -1, -1):
         price = _price_of(opp, lv[opp, li, V_KEY])
         if (side == BUY and price > limit) or (side != BUY and price < limit):
             break
+        stopper = False
+        if guarded and stp != STP_CANCEL_OLDEST:
+            o = lv[opp, li, V_HEAD]
+            while o >= 0 and not stopper:
+                stopper = owner_of(oq, o) == owner
+                o = link_next(oq, o)
         o = lv[opp, li, V_HEAD]
-        oq = st.oq
         while o >= 0:
-            if stp != STP_NONE and owner != 0 and owner_of(oq, o) == owner:
+            if guarded and owner_of(oq, o) == owner:
                 if stp != STP_CANCEL_OLDEST:
                     return avail
             else:
-                avail += oq[o, O_REM]
+                avail += oq[o, O_VIS] if stopper else oq[o, O_REM]
                 if avail >= qty:
                     return avail
             o = link_next(oq, o)
@@ -280,7 +292,7 @@ def _place(st, oid, side, price, qty, tif, flags, owner, peak, ts):
         queue_append(st, side, li, slot, vis)
         status = ST_PARTIAL if filled > 0 else ST_NEW
         resting = left
-        cancelled = 0
+        cancelled = qty - filled - left  # self-trade DECREMENT may have taken some off
     else:
         oq[slot, O_REM] = 0
         oq[slot, O_VIS] = 0
