@@ -1,0 +1,353 @@
+"""``backtest_weights``: the bridge from a Python weight schedule to a compiled simulation.
+
+Python computes target weights per bar; one Numba kernel (``_kernels.simulate``, GIL released)
+trades the book to them bar by bar and returns the equity, holdings and stop events.
+
+Timing. With ``fill="close"`` the weights of bar t trade at bar t's close (the signal bar);
+with ``fill="next_open"`` they trade at bar t+1's open, and the last row never trades. The
+equity of a bar is cash plus holdings at its close.
+
+Missing prices. A symbol with no price in a bar is not traded in that bar and its holding is
+valued at its last known price (a symbol that leaves the universe stays on the books at its
+last price until a price comes back or the backtest ends). A target for a symbol that has
+never had a price is ignored until it has one.
+
+Cash. Sells go before buys. Buys go smallest first when the cash cannot pay for all of them,
+so the largest is cut to what is left (this is vectorbt's ``call_seq="auto"``). There is no
+borrowing: long buys are paid from cash, short sales add their proceeds to it.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from tickbook.backtest._schedule import Schedule, to_schedule
+from tickbook.core._checks import check_int, refuse
+from tickbook.portfolio import CostModel, Metrics, compute_metrics
+from tickbook.portfolio._inputs import quantity_step as _check_step
+
+__all__ = ["BacktestResult", "FillTiming", "StopConfig", "StopEvent", "backtest_weights"]
+
+
+class FillTiming(enum.IntEnum):
+    """When a bar's target weights trade."""
+
+    CLOSE = 0  #: at the close of the bar that produced them (nanobook's SignalBarClose)
+    NEXT_OPEN = 1  #: at the open of the next bar (nanobook's NextBarOpen)
+
+    @classmethod
+    def parse(cls, value: Any) -> FillTiming:
+        """Accept a member, its name in any case, or "signal_bar_close" / "next_bar_open"."""
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            key = value.strip().lower().replace("-", "_")
+            key = {"signal_bar_close": "close", "next_bar_open": "next_open"}.get(key, key)
+            if key.upper() in cls.__members__:
+                return cls[key.upper()]
+        raise refuse("fill", "'close' or 'next_open'", value)
+
+
+@dataclass(frozen=True, slots=True)
+class StopConfig:
+    """Stop-losses applied to every position of a weight-schedule backtest.
+
+    Attributes:
+        fixed_stop_pct: exit a long when the price falls this fraction below its entry
+            price (VWAP of the fills that built it); a short when it rises as far above.
+        trailing_stop_pct: exit a long when the price falls this fraction below the best
+            price since entry (the highest high, or close without OHLC); shorts mirror it.
+        cooldown: bars after the stop's bar during which the symbol is not re-entered.
+
+    A stop is checked on each bar's low (high for shorts) when the schedule has OHLC prices
+    and fills at its level, or at the open when the bar opened beyond it; with closes only,
+    it is checked and filled at the close. The stopped symbol sits out the rest of the bar.
+    """
+
+    fixed_stop_pct: float | None = None
+    trailing_stop_pct: float | None = None
+    cooldown: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("fixed_stop_pct", "trailing_stop_pct"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise refuse(name, "a fraction in (0, 1) or None", value)
+            if not (math.isfinite(value) and 0.0 < value < 1.0):
+                raise refuse(name, "a fraction in (0, 1) or None", value)
+            object.__setattr__(self, name, float(value))
+        check_int(self.cooldown, "cooldown", lo=0, hi=1 << 31, expected="an integer >= 0")
+
+    @classmethod
+    def from_any(cls, value: Any) -> StopConfig | None:
+        """Accept ``None``, a ``StopConfig`` or a dict of its fields (unknown keys refused)."""
+        if value is None or isinstance(value, StopConfig):
+            return value
+        if not isinstance(value, Mapping):
+            raise refuse("stop_cfg", "None, a StopConfig or a dict", value)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(map(str, value)) - known)
+        if unknown:
+            raise refuse("stop_cfg", f"keys among {sorted(known)}", unknown)
+        return cls(**value)
+
+
+@dataclass(frozen=True, slots=True)
+class StopEvent:
+    """One stop that fired: the bar, the symbol, its level, the fill price and why."""
+
+    period: int
+    symbol: str
+    trigger_price: float
+    exit_price: float
+    reason: str  # "fixed" or "trailing"
+
+
+_RESULT_KEYS = (
+    "returns",
+    "equity_curve",
+    "final_cash",
+    "metrics",
+    "holdings",
+    "symbol_returns",
+    "stop_events",
+)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BacktestResult:
+    """What ``backtest_weights`` returns. Also readable as ``result["returns"]`` etc.
+
+    Attributes:
+        returns: return of each bar (equity over the previous bar's, the first over the
+            initial cash), shape (bars,).
+        equity_curve: equity at each bar's close, in cents (float: fractional shares and
+            basis-point fees are not whole cents), shape (bars,).
+        final_cash: cash at the end, in cents.
+        metrics: ``Metrics`` of ``returns`` (``None`` for an empty schedule).
+        holdings: weight of each symbol after each bar's trades, at the close, (bars, symbols).
+        symbol_returns: close-to-close return of each symbol, NaN where either close is
+            missing (so the whole first row), (bars, symbols).
+        stop_events: the stops that fired, in order.
+        symbols: column names; ``index``: the dates when DataFrames came in, else ``None``.
+        traded_value, fees: value traded and fees paid in each bar, cents, (bars,).
+        final_quantities: shares held at the end, (symbols,).
+    """
+
+    returns: np.ndarray
+    equity_curve: np.ndarray
+    final_cash: float
+    metrics: Metrics | None
+    holdings: np.ndarray
+    symbol_returns: np.ndarray
+    stop_events: tuple[StopEvent, ...]
+    symbols: tuple[str, ...]
+    index: Any
+    initial_cash: int
+    traded_value: np.ndarray
+    fees: np.ndarray
+    final_quantities: np.ndarray
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in _RESULT_KEYS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def keys(self) -> tuple[str, ...]:
+        """The names readable with ``result[name]`` (the reference's dict keys)."""
+        return _RESULT_KEYS
+
+    def to_frame(self) -> Any:
+        """Return a pandas DataFrame per bar: equity, returns, drawdown, traded value, fees."""
+        import pandas as pd
+
+        from tickbook.portfolio import drawdown_series
+
+        return pd.DataFrame(
+            {
+                "equity": self.equity_curve,
+                "returns": self.returns,
+                "drawdown": drawdown_series(self.returns),
+                "traded_value": self.traded_value,
+                "fees": self.fees,
+            },
+            index=self.index,
+        )
+
+    def holdings_frame(self) -> Any:
+        """Return ``holdings`` as a DataFrame (dates x symbols)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.holdings, index=self.index, columns=list(self.symbols))
+
+    def __repr__(self) -> str:
+        return (
+            f"BacktestResult(bars={len(self.returns)}, symbols={len(self.symbols)}, "
+            f"final_equity={self.equity_curve[-1] if len(self.equity_curve) else math.nan:.0f}, "
+            f"stop_events={len(self.stop_events)}, metrics={self.metrics!r})"
+        )
+
+
+def _costs(cost_bps: Any) -> tuple[float, float, float]:
+    """(fee fraction, slippage fraction, minimum fee in cents)."""
+    if isinstance(cost_bps, CostModel):
+        return (
+            cost_bps.commission_bps * 1e-4,
+            cost_bps.slippage_bps * 1e-4,
+            float(cost_bps.min_trade_fee),
+        )
+    if isinstance(cost_bps, bool) or not isinstance(cost_bps, int | float):
+        raise refuse("cost_bps", "basis points in [0, 10000) or a CostModel", cost_bps)
+    if not (math.isfinite(cost_bps) and 0 <= cost_bps < 10_000):
+        raise refuse("cost_bps", "basis points in [0, 10000) or a CostModel", cost_bps)
+    return float(cost_bps) * 1e-4, 0.0, 0.0
+
+
+def _nonneg(value: Any, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise refuse(field, "a number >= 0", value)
+    if not (math.isfinite(value) and value >= 0):
+        raise refuse(field, "a number >= 0", value)
+    return float(value)
+
+
+def backtest_weights(
+    weight_schedule: Any,
+    price_schedule: Any,
+    initial_cash: int = 1_000_000_00,
+    cost_bps: float | CostModel = 0.0,
+    periods_per_year: float = 252.0,
+    risk_free: float = 0.0,
+    stop_cfg: StopConfig | Mapping[str, Any] | None = None,
+    *,
+    fill: FillTiming | str = "close",
+    quantity_step: float = 1.0,
+    min_order_value: float = 0.0,
+    max_order_value: float = 0.0,
+    no_trade_band_bps: float = 0.0,
+    max_trades_per_rebalance: int | None = None,
+    max_rebalance_notional: float = 0.0,
+    symbols: Any = None,
+) -> BacktestResult:
+    """Simulate a portfolio that trades to ``weight_schedule`` at ``price_schedule``.
+
+    Args:
+        weight_schedule: target weights per bar: rows of ``(symbol, weight)``, an array or a
+            DataFrame (see ``tickbook.backtest`` for the rules of each shape).
+        price_schedule: prices per bar in ticks (cents): rows of ``(symbol, price)``, an array
+            or a DataFrame, or a mapping of "close" and optional "open", "high", "low".
+        initial_cash: starting cash in cents.
+        cost_bps: fee in basis points of each trade's value, or a ``CostModel`` (commission,
+            slippage moving the fill price, minimum fee per trade).
+        periods_per_year: for the annualized metrics.
+        risk_free: risk-free return per period, for the Sharpe and Sortino ratios.
+        stop_cfg: ``StopConfig`` or a dict such as ``{"trailing_stop_pct": 0.05}``.
+        fill: "close" (the signal bar's close) or "next_open" (needs open prices).
+        quantity_step: share granularity: 1.0 whole shares, 0 fractional.
+        min_order_value: skip orders worth less (cents; 0: no minimum).
+        max_order_value: shrink orders worth more to fit (cents; 0: no maximum).
+        no_trade_band_bps: leave weights within this many bps of target alone.
+        max_trades_per_rebalance: keep the orders with the largest drifts.
+        max_rebalance_notional: cents traded per rebalance, largest drifts first.
+        symbols: column names for array input.
+    """
+    from tickbook.backtest import _kernels
+
+    sched = to_schedule(weight_schedule, price_schedule, symbols)
+    cash0 = check_int(
+        initial_cash, "initial_cash", lo=1, hi=1 << 62, expected="a positive integer (cents)"
+    )
+    fee, slip, min_fee = _costs(cost_bps)
+    timing = FillTiming.parse(fill)
+    stops = StopConfig.from_any(stop_cfg)
+    step = _check_step(quantity_step)
+    band = _nonneg(no_trade_band_bps, "no_trade_band_bps")
+    min_value = _nonneg(min_order_value, "min_order_value")
+    max_value = _nonneg(max_order_value, "max_order_value")
+    max_notional = _nonneg(max_rebalance_notional, "max_rebalance_notional")
+    if max_trades_per_rebalance is None:
+        max_trades = -1
+    else:
+        max_trades = check_int(
+            max_trades_per_rebalance,
+            "max_trades_per_rebalance",
+            lo=0,
+            hi=1 << 31,
+            expected="None or an integer >= 0",
+        )
+    if timing is FillTiming.NEXT_OPEN and sched.open is None:
+        raise refuse("fill", "open prices in price_schedule for 'next_open'", "next_open")
+    ppy = periods_per_year  # validated by compute_metrics; checked first so nothing runs
+    compute_metrics([], ppy, risk_free)
+
+    n_bars, n = sched.close.shape
+    empty = np.empty((0, 0))
+    equity = np.empty(n_bars)
+    holdings = np.empty((n_bars, n))
+    sym_ret = np.empty((n_bars, n))
+    traded = np.empty(n_bars)
+    fees = np.empty(n_bars)
+    qty = np.empty(n)
+    active = ~np.isnan(sched.weights).all(axis=1) if n else np.zeros(n_bars, dtype=bool)
+    fixed = (stops.fixed_stop_pct or 0.0) if stops else 0.0
+    trailing = (stops.trailing_stop_pct or 0.0) if stops else 0.0
+    cooldown = stops.cooldown if stops else 0
+    cap = 64 + 4 * n if stops else 0
+    while True:
+        ev = (
+            np.empty(cap, np.int64),
+            np.empty(cap, np.int64),
+            np.empty(cap),
+            np.empty(cap),
+            np.empty(cap, np.int8),
+        )
+        cash, n_events = _kernels.simulate(
+            sched.weights, active, sched.close,
+            empty if sched.open is None else sched.open,
+            empty if sched.high is None else sched.high,
+            empty if sched.low is None else sched.low,
+            int(timing), float(cash0), fee, slip, min_fee, step, band, min_value, max_value,
+            max_trades, max_notional, fixed, trailing, cooldown,
+            equity, holdings, sym_ret, traded, fees, qty, *ev,
+        )  # fmt: skip
+        if n_events <= cap:
+            break
+        cap = n_events  # rare: run again with room for every event
+    returns = np.empty(n_bars)
+    if n_bars:
+        returns[0] = equity[0] / cash0 - 1.0
+        np.divide(equity[1:], equity[:-1], out=returns[1:])
+        returns[1:] -= 1.0
+    names = {1: "fixed", 2: "trailing"}
+    events = tuple(
+        StopEvent(int(p), sched.symbols[s], float(tr), float(ex), names[int(r)])
+        for p, s, tr, ex, r in zip(*(a[:n_events].tolist() for a in ev), strict=True)
+    )
+    return BacktestResult(
+        returns=returns,
+        equity_curve=equity,
+        final_cash=float(cash),
+        metrics=compute_metrics(returns, ppy, risk_free),
+        holdings=holdings,
+        symbol_returns=sym_ret,
+        stop_events=events,
+        symbols=sched.symbols,
+        index=sched.index,
+        initial_cash=cash0,
+        traded_value=traded,
+        fees=fees,
+        final_quantities=qty,
+    )
+
+
+def schedule_of(weight_schedule: Any, price_schedule: Any, symbols: Any = None) -> Schedule:
+    """Return the aligned arrays ``backtest_weights`` would run (for tools and tests)."""
+    return to_schedule(weight_schedule, price_schedule, symbols)

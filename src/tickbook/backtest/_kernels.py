@@ -1,0 +1,349 @@
+"""Numba kernel of the weight-schedule backtest: one pass over the bars, no Python inside.
+
+Arrays are (bars, symbols), float64, C-contiguous. Prices are NaN where a symbol has no price
+in a bar; weights are NaN where the schedule leaves a holding alone. ``simulate`` compiles
+with ``nogil=True``, so threads can run backtests side by side.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from tickbook.portfolio._kernels import floor_step, plan_orders
+
+__all__ = ["FILL_CLOSE", "FILL_NEXT_OPEN", "REASON_FIXED", "REASON_TRAILING", "simulate"]
+
+FILL_CLOSE = 0  #: orders fill at the close of the bar whose weights they follow
+FILL_NEXT_OPEN = 1  #: orders fill at the open of the next bar
+REASON_FIXED = 1  #: a stop at a fixed distance from the entry price
+REASON_TRAILING = 2  #: a stop trailing the best price since entry
+
+
+@njit(cache=True, nogil=True)
+def _on_fill(i, d, price, qty, entry, best):
+    """Move holding ``i`` by ``d`` shares at ``price``; keep its entry VWAP and best price."""
+    q0 = qty[i]
+    q1 = q0 + d
+    if q0 == 0.0 or q0 * q1 < 0.0:
+        entry[i] = price
+        best[i] = price
+    elif abs(q1) > abs(q0):
+        entry[i] = (entry[i] * abs(q0) + price * abs(d)) / abs(q1)
+        if q1 > 0.0:
+            best[i] = max(best[i], price)
+        else:
+            best[i] = min(best[i], price)
+    if q1 == 0.0:
+        entry[i] = np.nan
+        best[i] = np.nan
+    qty[i] = q1
+
+
+@njit(cache=True, nogil=True)
+def _fee(value, fee, min_fee):
+    f = value * fee
+    if min_fee > 0.0 and f < min_fee:
+        return min_fee
+    return f
+
+
+@njit(cache=True, nogil=True)
+def _buy(i, d, px, cash, fee, slip, min_fee, step, traded, paid, qty, entry, best):
+    """Buy ``d`` shares of ``i``, or what the cash pays for; return (cash, traded, paid)."""
+    pe = px[i] * (1.0 + slip)
+    value = d * pe
+    f = _fee(value, fee, min_fee)
+    if value + f > cash:
+        # what is left would buy dust (under a billionth of the order): skip it
+        if cash <= min_fee or cash <= 1e-9 * value:
+            return cash, traded, paid
+        d = cash / (pe * (1.0 + fee))
+        if min_fee > 0.0 and d * pe * fee < min_fee:
+            d = (cash - min_fee) / pe
+        d = floor_step(d, step)
+        if d <= 0.0:
+            return cash, traded, paid
+        value = d * pe
+        f = _fee(value, fee, min_fee)
+    _on_fill(i, d, pe, qty, entry, best)
+    return cash - value - f, traded + value, paid + f
+
+
+@njit(cache=True, nogil=True)
+def _execute(order, n_sell, n_buy, delta, px, cash, fee, slip, min_fee, step, qty, entry, best):
+    """Fill the planned orders at ``px``: sells, then buys (as if smallest first).
+
+    Returns (cash, traded value, fees paid).
+    """
+    traded = 0.0
+    paid = 0.0
+    for k in range(n_sell):
+        i = order[k]
+        d = delta[i]
+        pe = px[i] * (1.0 - slip)
+        value = -d * pe
+        f = _fee(value, fee, min_fee)
+        cash += value - f
+        traded += value
+        paid += f
+        _on_fill(i, d, pe, qty, entry, best)
+    if n_buy == 0:
+        return cash, traded, paid
+    need = 0.0
+    for k in range(n_sell, n_sell + n_buy):
+        i = order[k]
+        value = delta[i] * px[i] * (1.0 + slip)
+        need += value + _fee(value, fee, min_fee)
+    # Going smallest first, the buys that the cash cannot cover in full are the largest: set
+    # them aside from the top (ties: the later symbol goes later) until the rest fit, fill the
+    # rest, then the set-aside ones smallest first with what is left (the first is cut, the
+    # others get dust or, with whole shares, what the change still buys). Usually one is set
+    # aside, so this is one pass over the buys, not a sort.
+    n_aside = 0
+    aside = order[:0]
+    if need > cash:
+        aside = np.empty(n_buy, dtype=np.int64)
+    while need > cash and n_aside < n_buy:
+        top = -1
+        top_value = -1.0
+        for k in range(n_sell, n_sell + n_buy):
+            i = order[k]
+            if i >= 0 and delta[i] * px[i] >= top_value:
+                top = k
+                top_value = delta[i] * px[i]
+        i = order[top]
+        value = delta[i] * px[i] * (1.0 + slip)
+        need -= value + _fee(value, fee, min_fee)
+        aside[n_aside] = i
+        n_aside += 1
+        order[top] = -1 - i
+    for k in range(n_sell, n_sell + n_buy):
+        i = order[k]
+        if i >= 0:
+            cash, traded, paid = _buy(
+                i, delta[i], px, cash, fee, slip, min_fee, step, traded, paid, qty, entry, best
+            )
+    for k in range(n_aside - 1, -1, -1):
+        i = aside[k]
+        cash, traded, paid = _buy(
+            i, delta[i], px, cash, fee, slip, min_fee, step, traded, paid, qty, entry, best
+        )
+    return cash, traded, paid
+
+
+@njit(cache=True, nogil=True)
+def _stops(
+    t,
+    open_,
+    high,
+    low,
+    close,
+    has_open,
+    has_range,
+    cash,
+    fee,
+    slip,
+    min_fee,
+    fixed,
+    trailing,
+    cooldown,
+    qty,
+    entry,
+    best,
+    blocked_until,
+    ev_period,
+    ev_symbol,
+    ev_trigger,
+    ev_exit,
+    ev_reason,
+    n_events,
+):
+    """Exit the holdings whose stop this bar reaches and record each event.
+
+    Returns (cash, n_events, traded value, fees paid).
+    """
+    traded = 0.0
+    paid = 0.0
+    cap = ev_period.shape[0]
+    for i in range(qty.shape[0]):
+        q = qty[i]
+        c = close[t, i]
+        if q == 0.0 or np.isnan(c):
+            continue
+        long = q > 0.0
+        level = -np.inf if long else np.inf
+        reason = 0
+        if fixed > 0.0:
+            level = entry[i] * (1.0 - fixed) if long else entry[i] * (1.0 + fixed)
+            reason = REASON_FIXED
+        if trailing > 0.0:
+            lv = best[i] * (1.0 - trailing) if long else best[i] * (1.0 + trailing)
+            if (long and lv > level) or (not long and lv < level):
+                level = lv
+                reason = REASON_TRAILING
+        if has_range:
+            worst = low[t, i] if long else high[t, i]
+            if np.isnan(worst):
+                worst = c
+        else:
+            worst = c
+        if (long and worst <= level) or (not long and worst >= level):
+            if not has_range:
+                price = c
+            elif has_open and not np.isnan(open_[t, i]):
+                price = min(open_[t, i], level) if long else max(open_[t, i], level)
+            else:
+                price = level
+            pe = price * (1.0 - slip) if long else price * (1.0 + slip)
+            value = abs(q) * pe
+            f = _fee(value, fee, min_fee)
+            cash += q * pe - f
+            traded += value
+            paid += f
+            _on_fill(i, -q, pe, qty, entry, best)
+            blocked_until[i] = t + 1 + cooldown
+            if n_events < cap:
+                ev_period[n_events] = t
+                ev_symbol[n_events] = i
+                ev_trigger[n_events] = level
+                ev_exit[n_events] = price
+                ev_reason[n_events] = reason
+            n_events += 1
+            continue
+        if has_range:
+            b = high[t, i] if long else low[t, i]
+            if np.isnan(b):
+                b = c
+        else:
+            b = c
+        if long:
+            best[i] = max(best[i], b)
+        else:
+            best[i] = min(best[i], b)
+    return cash, n_events, traded, paid
+
+
+@njit(cache=True, nogil=True)
+def simulate(
+    weights,
+    active,
+    close,
+    open_,
+    high,
+    low,
+    timing,
+    cash,
+    fee,
+    slip,
+    min_fee,
+    step,
+    band_bps,
+    min_value,
+    max_value,
+    max_trades,
+    max_notional,
+    fixed,
+    trailing,
+    cooldown,
+    equity,
+    holdings,
+    sym_ret,
+    traded,
+    fees,
+    qty,
+    ev_period,
+    ev_symbol,
+    ev_trigger,
+    ev_exit,
+    ev_reason,
+):
+    """Run the backtest over every bar; return (final cash, number of stop events).
+
+    Writes the equity, holdings (weights after each bar), the symbols' close-to-close returns,
+    traded value and fees per bar, and the final quantities.
+
+    ``active[t]`` says whether row ``t`` of ``weights`` holds any target. ``open_``, ``high``
+    and ``low`` may be empty (0, 0) arrays when not given. Stop events beyond the capacity of
+    the ``ev_*`` arrays are counted, not written.
+    """
+    n_bars, n = close.shape
+    has_open = open_.shape[0] == n_bars
+    has_range = low.shape[0] == n_bars and high.shape[0] == n_bars
+    use_stops = fixed > 0.0 or trailing > 0.0
+    last = np.full(n, np.nan)
+    entry = np.full(n, np.nan)
+    best = np.full(n, np.nan)
+    blocked_until = np.zeros(n, dtype=np.int64)
+    delta = np.zeros(n)
+    drift = np.zeros(n)
+    order = np.zeros(n, dtype=np.int64)
+    px = np.empty(n)
+    target = np.empty(n)
+    n_events = 0
+    for i in range(n):
+        qty[i] = 0.0
+    for t in range(n_bars):
+        bar_traded = 0.0
+        bar_fees = 0.0
+        if timing == FILL_NEXT_OPEN and t > 0 and active[t - 1]:
+            value = cash
+            for i in range(n):
+                p = open_[t, i]
+                px[i] = p
+                target[i] = weights[t - 1, i] if t >= blocked_until[i] else np.nan
+                if qty[i] != 0.0:
+                    value += qty[i] * (p if p == p else last[i])
+            n_sell, n_buy = plan_orders(
+                qty, px, target, value, step, band_bps, min_value, max_value,
+                max_trades, max_notional, delta, drift, order,
+            )  # fmt: skip
+            cash, tv, fp = _execute(
+                order, n_sell, n_buy, delta, px, cash, fee, slip, min_fee, step, qty, entry, best
+            )
+            bar_traded += tv
+            bar_fees += fp
+        if use_stops:
+            cash, n_events, tv, fp = _stops(
+                t, open_, high, low, close, has_open, has_range, cash, fee, slip, min_fee,
+                fixed, trailing, cooldown, qty, entry, best, blocked_until,
+                ev_period, ev_symbol, ev_trigger, ev_exit, ev_reason, n_events,
+            )  # fmt: skip
+            bar_traded += tv
+            bar_fees += fp
+        for i in range(n):
+            c = close[t, i]
+            sym_ret[t, i] = c / close[t - 1, i] - 1.0 if t > 0 else np.nan
+            if not np.isnan(c):
+                last[i] = c
+        if timing == FILL_CLOSE and active[t]:
+            value = cash
+            for i in range(n):
+                px[i] = close[t, i]
+                target[i] = weights[t, i] if t >= blocked_until[i] else np.nan
+                if qty[i] != 0.0:
+                    value += qty[i] * last[i]
+            n_sell, n_buy = plan_orders(
+                qty, px, target, value, step, band_bps, min_value, max_value,
+                max_trades, max_notional, delta, drift, order,
+            )  # fmt: skip
+            cash, tv, fp = _execute(
+                order, n_sell, n_buy, delta, px, cash, fee, slip, min_fee, step, qty, entry, best
+            )
+            bar_traded += tv
+            bar_fees += fp
+        value = cash
+        for i in range(n):
+            if qty[i] != 0.0:
+                value += qty[i] * last[i]
+        equity[t] = value
+        traded[t] = bar_traded
+        fees[t] = bar_fees
+        if value != 0.0:
+            inv = 1.0 / value
+            for i in range(n):
+                holdings[t, i] = qty[i] * last[i] * inv if qty[i] != 0.0 else 0.0
+        else:
+            for i in range(n):
+                holdings[t, i] = 0.0
+    return cash, n_events

@@ -1,0 +1,543 @@
+"""``Portfolio``: cash, positions, rebalances at bar prices or through order books, returns.
+
+Money is integer cents and quantities integer micro-shares (see ``Position``). A rebalance
+plans its orders with the same kernel as the weight-schedule backtest (``plan_orders``), then
+executes the sells before the buys, so that a buy is never cut for cash that a sale in the
+same rebalance was about to raise.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tickbook.core import DataError, Symbol
+from tickbook.core._checks import refuse
+from tickbook.portfolio._cost import CostModel
+from tickbook.portfolio._inputs import money, price_map, quantity_step, target_map
+from tickbook.portfolio._metrics import Metrics, compute_metrics
+from tickbook.portfolio._position import MICRO, Position, notional
+
+if TYPE_CHECKING:
+    from tickbook.book import Exchange
+
+__all__ = ["Fill", "Portfolio", "RebalanceResult"]
+
+_FORMAT = "tickbook.portfolio/1"
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One executed order of a rebalance.
+
+    Attributes:
+        symbol: the instrument.
+        quantity: signed shares (positive bought, negative sold).
+        price: average fill price in ticks (the VWAP of the book's trades for book fills).
+        notional: signed traded value in cents (positive for buys).
+        cost: commission paid, in cents.
+    """
+
+    symbol: Symbol
+    quantity: float
+    price: float
+    notional: int
+    cost: int
+
+
+@dataclass(frozen=True, slots=True)
+class RebalanceResult:
+    """What a rebalance did: its fills, and what it wanted but could not trade.
+
+    ``unfilled`` lists (symbol, shares) that were planned but not traded, because cash ran
+    out or the book had too little depth.
+    """
+
+    fills: tuple[Fill, ...]
+    unfilled: tuple[tuple[Symbol, float], ...]
+
+    @property
+    def order_count(self) -> int:
+        """Number of orders that traded."""
+        return len(self.fills)
+
+    @property
+    def traded_value(self) -> int:
+        """Sum of the absolute notionals, in cents."""
+        return sum(abs(f.notional) for f in self.fills)
+
+    @property
+    def costs(self) -> int:
+        """Sum of the commissions, in cents."""
+        return sum(f.cost for f in self.fills)
+
+
+class Portfolio:
+    """Cash and positions that rebalance to target weights and record their returns.
+
+    Args:
+        initial_cash: starting cash in cents.
+        cost_model: commission, slippage and minimum fee (``CostModel.zero()`` by default).
+        quantity_step: share granularity of orders: 1.0 whole shares (the default), 0.001
+            for thousandths, 0 for micro-shares (effectively continuous).
+        min_order_value: skip orders worth less than this (cents; 0: no minimum).
+        max_order_value: shrink orders worth more than this to fit (cents; 0: no maximum).
+        no_trade_band_bps: leave a holding alone while its weight is within this many basis
+            points of its target.
+        max_trades_per_rebalance: keep at most this many orders, those with the largest
+            drift from target (ties by symbol); ``None``: no cap.
+        max_rebalance_notional: cap on the value traded per rebalance (cents; 0: none),
+            spent on the largest drifts first; the order that crosses it is shrunk to fit.
+    """
+
+    def __init__(
+        self,
+        initial_cash: int,
+        cost_model: CostModel | None = None,
+        *,
+        quantity_step: float = 1.0,
+        min_order_value: int = 0,
+        max_order_value: int = 0,
+        no_trade_band_bps: float = 0.0,
+        max_trades_per_rebalance: int | None = None,
+        max_rebalance_notional: int = 0,
+    ) -> None:
+        if cost_model is None:
+            cost_model = CostModel.zero()
+        if not isinstance(cost_model, CostModel):
+            raise refuse("cost_model", "a CostModel", cost_model)
+        self._initial = money(initial_cash, "initial_cash", lo=1)
+        self.cost_model = cost_model
+        self._step = _step(quantity_step)
+        self.min_order_value = money(min_order_value, "min_order_value")
+        self.max_order_value = money(max_order_value, "max_order_value")
+        self.no_trade_band_bps = _band(no_trade_band_bps)
+        self.max_trades_per_rebalance = _max_trades(max_trades_per_rebalance)
+        self.max_rebalance_notional = money(max_rebalance_notional, "max_rebalance_notional")
+        self._cash = self._initial
+        self._positions: dict[Symbol, Position] = {}
+        self._last: dict[Symbol, int] = {}
+        self._returns: list[float] = []
+        self._equity: list[int] = [self._initial]
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def cash(self) -> int:
+        """Cash in cents (may be above the equity when short positions are open)."""
+        return self._cash
+
+    @property
+    def initial_cash(self) -> int:
+        """Starting cash in cents."""
+        return self._initial
+
+    @property
+    def quantity_step(self) -> float:
+        """Order granularity in shares."""
+        return self._step / MICRO
+
+    def position(self, symbol: str) -> Position | None:
+        """Return the position in ``symbol``, or ``None`` if none was ever opened."""
+        return self._positions.get(Symbol(symbol))
+
+    def positions(self) -> dict[Symbol, Position]:
+        """Return the open (non-flat) positions by symbol."""
+        return {s: p for s, p in sorted(self._positions.items()) if not p.is_flat}
+
+    def total_equity(self, prices: Any = None) -> int:
+        """Return cash plus holdings at ``prices`` (else the last prices seen), in cents."""
+        given = {} if prices is None else price_map(prices)
+        last = self._last
+        value = self._cash
+        for sym, pos in self._positions.items():
+            if pos.is_flat:
+                continue
+            price = given.get(sym, last.get(sym))
+            if price is None:
+                raise refuse("prices", "a price for every held symbol", str(sym))
+            value += pos.market_value(price)
+        return value
+
+    def current_weights(self, prices: Any = None) -> dict[Symbol, float]:
+        """Return each open position's value over the equity."""
+        given = {} if prices is None else price_map(prices)
+        equity = self.total_equity(given)
+        out = {}
+        for sym, pos in self.positions().items():
+            value = pos.market_value(given.get(sym, self._last.get(sym, 0)))
+            out[sym] = value / equity if equity else math.nan
+        return out
+
+    def returns(self) -> np.ndarray:
+        """Return the recorded per-period returns."""
+        return np.array(self._returns, dtype=np.float64)
+
+    def equity_curve(self) -> np.ndarray:
+        """Return the equity (cents): the initial cash, then one value per recorded period."""
+        return np.array(self._equity, dtype=np.int64)
+
+    def compute_metrics(
+        self, periods_per_year: float = 252.0, risk_free: float = 0.0
+    ) -> Metrics | None:
+        """Return the metrics of the recorded returns (``None`` before the first period)."""
+        return compute_metrics(self._returns, periods_per_year, risk_free)
+
+    def snapshot(self, prices: Any = None) -> dict[str, Any]:
+        """Return cash, equity, weights and realized PnL as a plain dict."""
+        return {
+            "cash": self._cash,
+            "equity": self.total_equity(prices),
+            "num_positions": len(self.positions()),
+            "total_realized_pnl": sum(p.realized_pnl for p in self._positions.values()),
+            "weights": {str(s): w for s, w in self.current_weights(prices).items()},
+        }
+
+    # -- periods --------------------------------------------------------------------------
+
+    def record_return(self, prices: Any) -> float:
+        """Mark the book at ``prices``, append the period's return and equity, return it."""
+        given = price_map(prices)
+        equity = self.total_equity(given)
+        self._last.update(given)
+        previous = self._equity[-1]
+        ret = equity / previous - 1.0 if previous > 0 else math.nan
+        self._returns.append(ret)
+        self._equity.append(equity)
+        return ret
+
+    # -- rebalancing ----------------------------------------------------------------------
+
+    def rebalance_simple(self, targets: Any, prices: Any) -> RebalanceResult:
+        """Trade to ``targets`` (symbol -> weight of equity) at ``prices`` (ticks).
+
+        Held symbols missing from ``targets`` are closed. A held symbol without a price is
+        left alone and valued at its last price. Fills happen at the given price moved by
+        the cost model's slippage; buys are cut to the cash available after the sells.
+        """
+        goal = target_map(targets)
+        given = price_map(prices)
+        for sym, weight in goal.items():
+            if weight != 0 and sym not in given:
+                raise refuse("prices", "a price for every symbol with a target", str(sym))
+        self._check_priced(given)
+        self._last.update(given)
+        symbols, delta, order = self._plan(goal, given)
+        fills: list[Fill] = []
+        unfilled: list[tuple[Symbol, float]] = []
+        for k in order:
+            sym = symbols[k]
+            want = round(delta[k] * MICRO)
+            fill = self._fill_at_price(sym, want, given[sym])
+            if fill is not None:
+                fills.append(fill)
+            if fill is None or round(fill.quantity * MICRO) != want:
+                done = 0 if fill is None else round(fill.quantity * MICRO)
+                unfilled.append((sym, (want - done) / MICRO))
+        return RebalanceResult(tuple(fills), tuple(unfilled))
+
+    def rebalance_lob(self, targets: Any, exchanges: Any) -> RebalanceResult:
+        """Trade to ``targets`` with market orders on each symbol's ``Exchange``.
+
+        ``exchanges`` is a ``MultiExchange`` or a mapping of symbol to ``Exchange``. Orders are
+        sized at each book's mid price and pay the spread and the depth they walk; commission
+        comes from the cost model (its slippage is not applied: the book is the slippage).
+        Sells go first; a buy is sized to what the cash can pay for along the ask levels.
+        Needs whole-share steps (book quantities are integers).
+        """
+        if self._step % MICRO:
+            raise refuse("quantity_step", "whole shares for order-book fills", self._step / MICRO)
+        goal = target_map(targets)
+        books = _books(exchanges, set(goal) | {s for s, p in self._positions.items() if p._micro})
+        marks: dict[Symbol, int] = {}
+        for sym, book in books.items():
+            mark = _mark(book)
+            if mark is not None:
+                marks[sym] = mark
+        for sym, weight in goal.items():
+            if weight != 0 and sym not in marks:
+                raise refuse("exchanges", "a quoted book for every symbol with a target", str(sym))
+        self._check_priced(marks)
+        self._last.update(marks)
+        symbols, delta, order = self._plan(goal, marks)
+        fills: list[Fill] = []
+        unfilled: list[tuple[Symbol, float]] = []
+        for k in order:
+            sym = symbols[k]
+            want = round(delta[k])
+            fill = self._fill_on_book(sym, want, books[sym])
+            got = 0 if fill is None else round(fill.quantity)
+            if fill is not None:
+                fills.append(fill)
+            if got != want:
+                unfilled.append((sym, float(want - got)))
+        return RebalanceResult(tuple(fills), tuple(unfilled))
+
+    def _check_priced(self, given: Mapping[Symbol, int]) -> None:
+        for sym, pos in self._positions.items():
+            if pos._micro and sym not in given and sym not in self._last:
+                raise refuse("prices", "a price for every held symbol", str(sym))
+
+    def _plan(
+        self, goal: dict[Symbol, float], given: Mapping[Symbol, int]
+    ) -> tuple[list[Symbol], np.ndarray, list[int]]:
+        from tickbook.portfolio import _kernels
+
+        held = {s for s, p in self._positions.items() if p._micro}
+        symbols = sorted(set(goal) | held)
+        n = len(symbols)
+        qty = np.zeros(n)
+        price = np.full(n, np.nan)
+        target = np.full(n, np.nan)
+        for k, sym in enumerate(symbols):
+            pos = self._positions.get(sym)
+            if pos is not None:
+                qty[k] = pos._micro / MICRO
+            if sym in given:
+                price[k] = given[sym]
+                target[k] = goal.get(sym, 0.0)
+        equity = float(self.total_equity())
+        delta, drift = np.zeros(n), np.zeros(n)
+        order = np.zeros(n, dtype=np.int64)
+        n_sell, n_buy = _kernels.plan_orders(
+            qty,
+            price,
+            target,
+            equity,
+            self._step / MICRO,
+            self.no_trade_band_bps,
+            float(self.min_order_value),
+            float(self.max_order_value),
+            -1 if self.max_trades_per_rebalance is None else self.max_trades_per_rebalance,
+            float(self.max_rebalance_notional),
+            delta,
+            drift,
+            order,
+        )
+        sells = [int(k) for k in order[:n_sell]]
+        # buys smallest first, so that a cash shortfall cuts the largest one (as vectorbt's
+        # call_seq="auto" does)
+        buys = sorted(
+            (int(k) for k in order[n_sell : n_sell + n_buy]), key=lambda k: (delta[k] * price[k], k)
+        )
+        return symbols, delta, sells + buys
+
+    def _position_of(self, sym: Symbol) -> Position:
+        pos = self._positions.get(sym)
+        if pos is None:
+            pos = self._positions[sym] = Position(sym)
+        return pos
+
+    def _fill_at_price(self, sym: Symbol, micro: int, price: int) -> Fill | None:
+        """Trade ``micro`` micro-shares at ``price`` plus slippage; buys cut to the cash."""
+        cm = self.cost_model
+        exec_price = cm.fill_price(price, micro > 0)
+        if micro > 0:
+            micro = self._affordable(micro, lambda m: notional(m, exec_price))
+            if micro <= 0:
+                return None
+        value = notional(micro, exec_price)
+        fee = cm.compute_cost(value)
+        self._cash -= value + fee
+        self._position_of(sym)._apply_micro(micro, exec_price)
+        return Fill(sym, micro / MICRO, float(exec_price), value, fee)
+
+    def _affordable(self, micro: int, cost_of: Any) -> int:
+        """Largest multiple of the step, up to ``micro``, whose cost and fee fit the cash."""
+        cm = self.cost_model
+        step = self._step
+        if cost_of(micro) + cm.compute_cost(cost_of(micro)) <= self._cash:
+            return micro
+        lo, hi = 0, micro // step  # bisect on the number of steps
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            value = cost_of(mid * step)
+            if value + cm.compute_cost(value) <= self._cash:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo * step
+
+    def _fill_on_book(self, sym: Symbol, shares: int, book: Exchange) -> Fill | None:
+        """Send a market order for ``shares`` (signed) to ``book`` and book its trades."""
+        if shares > 0:
+            asks = book.full_book().ask_array
+            shares = self._affordable(shares * MICRO, lambda m: _walk_cost(asks, m // MICRO))
+            shares //= MICRO
+        if shares == 0:
+            return None
+        result = book.submit_market("buy" if shares > 0 else "sell", abs(shares))
+        trades = result.trades
+        if not trades:
+            return None
+        pos = self._position_of(sym)
+        sign = 1 if shares > 0 else -1
+        value = 0
+        filled = 0
+        for trade in trades:
+            value += trade.price * trade.quantity
+            filled += trade.quantity
+            pos._apply_micro(sign * trade.quantity * MICRO, trade.price)
+        fee = self.cost_model.compute_cost(value)
+        self._cash -= sign * value + fee
+        return Fill(sym, float(sign * filled), value / filled, sign * value, fee)
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the whole state as JSON-ready data."""
+        return {
+            "format": _FORMAT,
+            "initial_cash": self._initial,
+            "cash": self._cash,
+            "cost_model": self.cost_model.to_dict(),
+            "options": {
+                "quantity_step": self._step / MICRO,
+                "min_order_value": self.min_order_value,
+                "max_order_value": self.max_order_value,
+                "no_trade_band_bps": self.no_trade_band_bps,
+                "max_trades_per_rebalance": self.max_trades_per_rebalance,
+                "max_rebalance_notional": self.max_rebalance_notional,
+            },
+            "positions": [p.to_dict() for _, p in sorted(self._positions.items())],
+            "last_prices": {str(s): p for s, p in sorted(self._last.items())},
+            "returns": list(self._returns),
+            "equity_curve": list(self._equity),
+        }
+
+    def save_json(self, path: str | os.PathLike[str]) -> None:
+        """Write the state to ``path`` as JSON (written to a temporary file, then renamed)."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=1))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load_json(cls, path: str | os.PathLike[str]) -> Portfolio:
+        """Read a portfolio written by ``save_json``; ``DataError`` if the file is not one."""
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise DataError(
+                f"cannot read portfolio {path}: {error}", field="path", value=str(path)
+            ) from None
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "data") -> Portfolio:
+        """Rebuild a portfolio from ``to_dict`` output; ``DataError`` if it is malformed."""
+        from tickbook.core import TickbookError
+
+        try:
+            if data.get("format") != _FORMAT:
+                raise KeyError("format")
+            pf = cls(data["initial_cash"], CostModel(**data["cost_model"]), **data["options"])
+            pf._cash = _int(data["cash"])
+            for item in data["positions"]:
+                pos = Position.from_dict(
+                    {
+                        "symbol": item["symbol"],
+                        "quantity_micro": _int(item["quantity_micro"]),
+                        "total_cost": _int(item["total_cost"]),
+                        "realized_pnl": _int(item["realized_pnl"]),
+                    }
+                )
+                pf._positions[pos.symbol] = pos
+            pf._last = price_map(data["last_prices"], "last_prices")
+            pf._returns = [float(r) for r in data["returns"]]
+            pf._equity = [_int(e) for e in data["equity_curve"]]
+            if len(pf._equity) != len(pf._returns) + 1:
+                raise ValueError("equity_curve")
+        except (KeyError, TypeError, ValueError, AttributeError, TickbookError) as error:
+            raise DataError(
+                f"not a tickbook portfolio ({source}): bad or missing {error}",
+                field="path",
+                value=source,
+            ) from None
+        return pf
+
+    def __repr__(self) -> str:
+        return (
+            f"Portfolio(cash={self._cash}, positions={len(self.positions())}, "
+            f"periods={len(self._returns)})"
+        )
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int:
+        raise TypeError(repr(value))
+    return value
+
+
+def _step(value: Any) -> int:
+    step = quantity_step(value)
+    return max(1, round(step * MICRO))
+
+
+def _band(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise refuse("no_trade_band_bps", "a number of basis points >= 0", value)
+    if not (math.isfinite(value) and value >= 0):
+        raise refuse("no_trade_band_bps", "a number of basis points >= 0", value)
+    return float(value)
+
+
+def _max_trades(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise refuse("max_trades_per_rebalance", "None or an integer >= 0", value)
+    return value
+
+
+def _books(exchanges: Any, symbols: set[Symbol]) -> dict[Symbol, Exchange]:
+    """The book of each symbol that has one."""
+    from tickbook.book import Exchange, MultiExchange
+
+    out: dict[Symbol, Exchange] = {}
+    if isinstance(exchanges, MultiExchange):
+        for sym in symbols:
+            book = exchanges.get(sym)
+            if book is not None:
+                out[sym] = book
+        return out
+    if not isinstance(exchanges, Mapping):
+        raise refuse("exchanges", "a MultiExchange or a mapping of symbol to Exchange", exchanges)
+    by_symbol = {Symbol(k): v for k, v in exchanges.items()}
+    for sym in symbols:
+        book = by_symbol.get(sym)
+        if book is not None:
+            if not isinstance(book, Exchange):
+                raise refuse(f"exchanges[{sym}]", "an Exchange", book)
+            out[sym] = book
+    return out
+
+
+def _mark(book: Exchange) -> int | None:
+    """The book's mid (rounded half up), else its one side, else its last trade."""
+    bid, ask = book.best_bid_ask()
+    if bid is not None and ask is not None:
+        return (bid + ask + 1) // 2
+    if bid is not None or ask is not None:
+        return bid if ask is None else ask
+    return book.last_trade_price()
+
+
+def _walk_cost(asks: np.ndarray, shares: int) -> int:
+    """Cents to buy ``shares`` along the displayed ask levels (huge beyond them)."""
+    cost = 0
+    left = shares
+    for price, qty, _ in asks.tolist():
+        take = min(left, qty)
+        cost += take * price
+        left -= take
+        if left == 0:
+            return cost
+    return 1 << 62  # more than the visible book holds: never affordable
