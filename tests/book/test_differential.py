@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, given, settings
 from numba import config
 
 from tests.reference.book_model import (
-    Deviations,
     RefError,
     RefExchange,
     RefSubmit,
@@ -29,14 +28,6 @@ from tests.reference.book_model import (
 from tests.strategies import Op, op_sequences, self_trade_sequences
 from tickbook.book import Exchange, ModifyResult, SubmitResult
 from tickbook.core import OrderNotActive, TickbookError, UnknownOrder
-
-#: the engine's known deviations from the documented rules, each pinned by a strict xfail test
-#: (see ``Deviations``); remove a flag when its xfail test starts to pass
-KNOWN = Deviations(
-    trail_extreme_starts_at_last_trade=True,
-    fok_counts_hidden_iceberg_quantity=True,
-    submit_result_omits_decremented_quantity=True,
-)
 
 
 def scaled(n: int) -> int:
@@ -238,7 +229,7 @@ def assert_invariants(ex: Exchange) -> None:
 
 
 def run_both(ops: list[Op], *, check_every_step: bool = True) -> tuple[Exchange, RefExchange]:
-    ex, m = Exchange(), RefExchange(KNOWN)
+    ex, m = Exchange(), RefExchange()
     for step, op in enumerate(ops):
         seen = len(m.trade_log)
         before = engine_fingerprint(ex) if check_every_step else None
@@ -247,7 +238,7 @@ def run_both(ops: list[Op], *, check_every_step: bool = True) -> tuple[Exchange,
         assert engine_outcome(op[0], got) == model_outcome(op[0], want), f"step {step}: {op}"
         if isinstance(got, TickbookError) and before is not None:
             assert engine_fingerprint(ex) == before, f"refused step {step} changed the state"
-        if isinstance(got, SubmitResult) and not KNOWN.submit_result_omits_decremented_quantity:
+        if isinstance(got, SubmitResult):
             assert got.filled_quantity + got.resting_quantity + got.cancelled_quantity == (
                 op[1][2] if op[0] == "submit_limit" else op[1][1]
             )

@@ -30,9 +30,8 @@ scan. Clarity over speed.
   over the last ``period`` absolute changes between consecutive trade prices (all trades of
   the exchange), and no move until that many changes exist.
 
-Where the engine knowingly deviates from these rules, ``Deviations`` switches the model to the
-engine's behaviour, so a differential test can stay green while a strict xfail test pins the
-deviation. Every flag names the test that covers it.
+Each triggered stop also takes one step of the clock, as the engine does (a documented doubt:
+see ``tests/book/test_stops.py::test_a_triggered_stop_takes_its_own_step_of_the_clock``).
 """
 
 from __future__ import annotations
@@ -48,32 +47,6 @@ PENDING, TRIGGERED, STOP_CANCELLED = "pending", "triggered", "cancelled"
 STP_MODES = ("none", "cancel_newest", "cancel_oldest", "cancel_both", "decrement")
 PPB = 1_000_000_000
 MAX_CASCADE = 100
-
-
-@dataclass(frozen=True)
-class Deviations:
-    """Known engine behaviours that differ from the documented rules (all off: the rules).
-
-    Attributes:
-        trail_extreme_starts_at_last_trade: the engine seeds a trailing stop's high/low with
-            the last trade price before the stop was submitted, instead of waiting for a trade
-            since submission (tests/book/test_stops.py::
-            test_trailing_stop_ignores_trades_before_its_submission).
-        fok_counts_hidden_iceberg_quantity: the engine's FOK check counts an iceberg's hidden
-            quantity as reachable before a same-owner order that the refreshed slice would
-            queue behind, so such a FOK trades partially (tests/book/test_iceberg_stp.py::
-            test_fok_with_stp_never_fills_partially_through_an_iceberg_refresh).
-        submit_result_omits_decremented_quantity: when self-trade DECREMENT takes quantity off
-            an incoming order whose remainder then rests, the engine's ``SubmitResult`` leaves
-            that quantity out of ``cancelled_quantity`` (the three quantities no longer add up
-            to the order's quantity; ``get_order`` counts it as cancelled)
-            (tests/book/test_iceberg_stp.py::
-            test_decrement_counts_the_taken_off_quantity_as_cancelled_in_the_submit_result).
-    """
-
-    trail_extreme_starts_at_last_trade: bool = False
-    fok_counts_hidden_iceberg_quantity: bool = False
-    submit_result_omits_decremented_quantity: bool = False
 
 
 class RefError(Exception):
@@ -201,8 +174,7 @@ def _reaches(side: int, price: int, limit: int | None) -> bool:
 class RefExchange:
     """The reference exchange; method names and arguments follow ``Exchange``."""
 
-    def __init__(self, deviations: Deviations = Deviations()) -> None:
-        self.dev = deviations
+    def __init__(self) -> None:
         self.book = RefBook()
         self.orders_by_id: dict[int, RefOrder] = {}
         self.stops: dict[int, RefStop] = {}
@@ -292,29 +264,9 @@ class RefExchange:
         return filled, left, killed
 
     def _fok_fillable(self, side, limit, qty, owner, stp) -> bool:
-        if self.dev.fok_counts_hidden_iceberg_quantity:
-            return self._fok_fillable_as_engine(side, limit, qty, owner, stp)
         book = copy.deepcopy(self.book)
         filled, _, _ = self._match(book, side, limit, qty, owner, stp, 0, 0, None)
         return filled == qty
-
-    def _fok_fillable_as_engine(self, side, limit, qty, owner, stp) -> bool:
-        # the engine's count: open (hidden included) quantity in queue order up to the first
-        # same-owner order (skipped under cancel_oldest)
-        opp = 1 - side
-        avail = 0
-        for price in sorted(self.book.sides[opp], reverse=opp == BUY):
-            if not _reaches(side, price, limit):
-                break
-            for o in self.book.sides[opp][price]:
-                if stp != "none" and owner != 0 and o.owner == owner:
-                    if stp != "cancel_oldest":
-                        return avail >= qty
-                    continue
-                avail += o.open
-                if avail >= qty:
-                    return True
-        return avail >= qty
 
     def _place(self, oid, side, price, qty, tif, post_only, owner, stp, display, ts, market):
         order = RefOrder(oid, side, 0 if market else price, qty, tif, owner, stp, post_only,
@@ -339,8 +291,6 @@ class RefExchange:
             order.status = PARTIALLY_FILLED if filled else NEW
             self.book.add(order)
             cut = qty - filled - left  # taken off by self-trade DECREMENT
-            if self.dev.submit_result_omits_decremented_quantity:
-                cut = 0
             return RefSubmit(oid, order.status, filled, left, cut, trades)
         order.open = order.visible = 0
         order.status = FILLED if filled == qty else CANCELLED
@@ -491,8 +441,6 @@ class RefExchange:
             self._new_id(), side_of(side), stop_price, limit_price, quantity,
             tif if limit_price else "ioc", owner, ts, trail, value, period,
         )  # fmt: skip
-        if trail is not None and self.dev.trail_extreme_starts_at_last_trade:
-            stop.extreme = self.last
         self.stops[stop.id] = stop
         self._run_stops()
         return stop.id, stop.status
