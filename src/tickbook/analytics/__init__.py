@@ -1,0 +1,4 @@
+"""Quant analytics: indicators, volatility models, portfolio optimizers and risk measures."""
+
+from tickbook.analytics._indicators import *  # noqa: F403
+from tickbook.analytics._streaming import *  # noqa: F403

@@ -1,0 +1,512 @@
+"""Indicator kernels, part 2: RSI, ranges, stochastics and directional movement.
+
+Same contract as ``_kernels``: resumable state, leading NaN means "not listed yet", any other
+non-finite input stops the kernel with ``1 + t * n_symbols + j``; the arithmetic follows
+TA-Lib's C code step for step. Rolling highs and lows keep the extreme and its age, and rescan
+the window only when the extreme leaves it (as TA-Lib does).
+"""
+
+import numpy as np
+from numba import njit
+
+from tickbook.analytics._kernels import EPS_ZERO, screen
+
+__all__ = [
+    "atr",
+    "cci",
+    "dmi",
+    "rsi",
+    "stoch",
+    "stochrsi",
+    "ultosc",
+    "willr",
+]
+
+NAN = np.nan
+
+# Modes of ``atr``.
+TRANGE, ATR, NATR = 0, 1, 2
+
+
+@njit(cache=True, nogil=True)
+def is_zero(v):
+    """TA-Lib's TA_IS_ZERO: inside the (-1e-8, 1e-8) band."""
+    return -EPS_ZERO < v < EPS_ZERO
+
+
+@njit(cache=True, nogil=True)
+def true_range(h, lo, prev_close):
+    """Largest of the bar's range and its distances to the previous close."""
+    r = h - lo
+    a = abs(h - prev_close)
+    if a > r:
+        r = a
+    b = abs(lo - prev_close)
+    if b > r:
+        r = b
+    return r
+
+
+@njit(cache=True, nogil=True)
+def rsi_push(c, v, period, prev, gain, loss, j):
+    """Feed bar number ``c`` (1-based) to Wilder's RSI for column ``j``; return the RSI or NaN."""
+    if c == 1:
+        prev[j] = v
+        return NAN
+    d = v - prev[j]
+    prev[j] = v
+    g = gain[j]
+    s = loss[j]
+    if c > period + 1:
+        s *= period - 1
+        g *= period - 1
+    if d < 0.0:
+        s -= d
+    else:
+        g += d
+    if c < period + 1:
+        gain[j] = g
+        loss[j] = s
+        return NAN
+    s /= period
+    g /= period
+    gain[j] = g
+    loss[j] = s
+    total = g + s
+    return 100.0 * (g / total) if not is_zero(total) else 0.0
+
+
+@njit(cache=True, nogil=True)
+def rsi(x, period, cnt, prev, gain, loss, out):
+    """Relative strength index with Wilder's smoothing (TA-Lib RSI)."""
+    nrow, ncol = x.shape
+    for t in range(nrow):
+        for j in range(ncol):
+            v = x[t, j]
+            s = screen(cnt[j] > 0, v, v, v, v)
+            if s == 1:
+                out[t, j] = NAN
+                continue
+            if s == 2:
+                return 1 + t * ncol + j
+            c = cnt[j] + 1
+            cnt[j] = c
+            out[t, j] = rsi_push(c, v, period, prev, gain, loss, j)
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def track_max(ring, j, now, n, period, best_t, best_v, v):
+    """Keep the highest of the last ``min(n, period)`` values of column ``j`` (``v`` is newest)."""
+    first = now - min(n, period) + 1
+    if best_t[j] < first:
+        slot = first % period
+        bt = first
+        bv = ring[slot, j]
+        for tt in range(first + 1, now + 1):
+            slot += 1
+            if slot == period:
+                slot = 0
+            x = ring[slot, j]
+            if x > bv:
+                bv = x
+                bt = tt
+        best_t[j] = bt
+        best_v[j] = bv
+    elif v >= best_v[j]:
+        best_t[j] = now
+        best_v[j] = v
+    return best_v[j]
+
+
+@njit(cache=True, nogil=True)
+def track_min(ring, j, now, n, period, best_t, best_v, v):
+    """Keep the lowest of the last ``min(n, period)`` values of column ``j``."""
+    first = now - min(n, period) + 1
+    if best_t[j] < first:
+        slot = first % period
+        bt = first
+        bv = ring[slot, j]
+        for tt in range(first + 1, now + 1):
+            slot += 1
+            if slot == period:
+                slot = 0
+            x = ring[slot, j]
+            if x < bv:
+                bv = x
+                bt = tt
+        best_t[j] = bt
+        best_v[j] = bv
+    elif v <= best_v[j]:
+        best_t[j] = now
+        best_v[j] = v
+    return best_v[j]
+
+
+@njit(cache=True, nogil=True)
+def sma_push(ring, total, j, slot, old, c, period, v):
+    """Feed value number ``c`` to a running-sum SMA held in ``ring``/``total``."""
+    ring[slot, j] = v
+    acc = total[j] + v
+    out = NAN
+    if c >= period:
+        out = acc / period
+        acc -= ring[old, j]
+    total[j] = acc
+    return out
+
+
+@njit(cache=True, nogil=True)
+def stoch_push(h, lo, c, n, now, j, st, sl, fastk, slowk, slowd, slots):
+    """Feed bar ``n`` of column ``j`` to a stochastic: fast %K, then two SMA stages.
+
+    ``st`` holds the int state (hi_t, lo_t), ``sl`` the float state (rings and sums) and
+    ``slots`` this row's ring slots. Returns (%K after ``slowk`` smoothing, its ``slowd`` SMA).
+    """
+    hi_t, lo_t = st
+    ring_h, ring_l, hi_v, lo_v, ring_k, sum_k, ring_d, sum_d = sl
+    sh, sk, ok, sd, od = slots
+    ring_h[sh, j] = h
+    ring_l[sh, j] = lo
+    hi = track_max(ring_h, j, now, n, fastk, hi_t, hi_v, h)
+    least = track_min(ring_l, j, now, n, fastk, lo_t, lo_v, lo)
+    if n < fastk:
+        return NAN, NAN
+    diff = (hi - least) / 100.0
+    k = (c - least) / diff if diff != 0.0 else 0.0
+    nk = n - fastk + 1
+    k2 = sma_push(ring_k, sum_k, j, sk, ok, nk, slowk, k)
+    if nk < slowk:
+        return NAN, NAN
+    k3 = sma_push(ring_d, sum_d, j, sd, od, nk - slowk + 1, slowd, k2)
+    return k2, k3
+
+
+@njit(cache=True, nogil=True)
+def stoch(high, low, close, fastk, slowk, slowd, tg, cnt, st, sl, out_k, out_d):
+    """Stochastic oscillator (TA-Lib STOCH with SMA smoothing; STOCHF when ``slowk`` is 1)."""
+    nrow, ncol = close.shape
+    for t in range(nrow):
+        now = tg[0]
+        tg[0] += 1
+        slots = (now % fastk, now % slowk, (now + 1) % slowk, now % slowd, (now + 1) % slowd)
+        for j in range(ncol):
+            h = high[t, j]
+            lo = low[t, j]
+            c = close[t, j]
+            s = screen(cnt[j] > 0, h, lo, c, c)
+            if s == 2:
+                return 1 + t * ncol + j
+            out_k[t, j] = NAN
+            out_d[t, j] = NAN
+            if s == 1:
+                continue
+            n = cnt[j] + 1
+            cnt[j] = n
+            k, d = stoch_push(h, lo, c, n, now, j, st, sl, fastk, slowk, slowd, slots)
+            if d == d:
+                out_k[t, j] = k
+                out_d[t, j] = d
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def stochrsi(x, period, fastk, fastd, tg, cnt, prev, gain, loss, st, sl, out_k, out_d):
+    """Stochastic RSI (TA-Lib STOCHRSI): a fast stochastic of the RSI series."""
+    nrow, ncol = x.shape
+    for t in range(nrow):
+        now = tg[0]
+        tg[0] += 1
+        slots = (now % fastk, 0, 0, now % fastd, (now + 1) % fastd)
+        for j in range(ncol):
+            v = x[t, j]
+            s = screen(cnt[j] > 0, v, v, v, v)
+            if s == 2:
+                return 1 + t * ncol + j
+            out_k[t, j] = NAN
+            out_d[t, j] = NAN
+            if s == 1:
+                continue
+            c = cnt[j] + 1
+            cnt[j] = c
+            r = rsi_push(c, v, period, prev, gain, loss, j)
+            if c <= period:
+                continue
+            k, d = stoch_push(r, r, r, c - period, now, j, st, sl, fastk, 1, fastd, slots)
+            if d == d:
+                out_k[t, j] = k
+                out_d[t, j] = d
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def willr(high, low, close, period, tg, cnt, ring_h, ring_l, hi_t, hi_v, lo_t, lo_v, out):
+    """Williams' %R (TA-Lib WILLR): from 0 (at the high) to -100 (at the low)."""
+    nrow, ncol = close.shape
+    for t in range(nrow):
+        now = tg[0]
+        tg[0] += 1
+        slot = now % period
+        for j in range(ncol):
+            h = high[t, j]
+            lo = low[t, j]
+            c = close[t, j]
+            s = screen(cnt[j] > 0, h, lo, c, c)
+            if s == 1:
+                out[t, j] = NAN
+                continue
+            if s == 2:
+                return 1 + t * ncol + j
+            n = cnt[j] + 1
+            cnt[j] = n
+            ring_h[slot, j] = h
+            ring_l[slot, j] = lo
+            hi = track_max(ring_h, j, now, n, period, hi_t, hi_v, h)
+            least = track_min(ring_l, j, now, n, period, lo_t, lo_v, lo)
+            if n < period:
+                out[t, j] = NAN
+                continue
+            diff = (hi - least) / -100.0
+            out[t, j] = (hi - c) / diff if diff != 0.0 else 0.0
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def atr(high, low, close, period, mode, cnt, prev_c, acc, out):
+    """True range, Wilder's average true range, or ATR as a percent of the close (TA-Lib)."""
+    nrow, ncol = close.shape
+    for t in range(nrow):
+        for j in range(ncol):
+            h = high[t, j]
+            lo = low[t, j]
+            c = close[t, j]
+            s = screen(cnt[j] > 0, h, lo, c, c)
+            if s == 1:
+                out[t, j] = NAN
+                continue
+            if s == 2:
+                return 1 + t * ncol + j
+            n = cnt[j] + 1
+            cnt[j] = n
+            out[t, j] = NAN
+            if n == 1:
+                prev_c[j] = c
+                continue
+            tr = true_range(h, lo, prev_c[j])
+            prev_c[j] = c
+            if mode == TRANGE:
+                out[t, j] = tr
+                continue
+            m = n - 1
+            a = acc[j]
+            if m < period:
+                acc[j] = a + tr
+                continue
+            if m == period:
+                a = (a + tr) / period
+            else:
+                a *= period - 1
+                a += tr
+                a /= period
+            acc[j] = a
+            if mode == ATR:
+                out[t, j] = a
+            else:
+                out[t, j] = (a / c) * 100.0 if not is_zero(c) else 0.0
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def dmi(high, low, close, period, want, cnt, prev, sums, out_adx, out_dx, out_pdi, out_mdi):
+    """Wilder's directional movement: ADX, DX, +DI and -DI in one pass (TA-Lib's algorithms).
+
+    ``prev`` rows: previous high, low, close. ``sums`` rows: +DM, -DM, TR (Wilder sums), the
+    ADX accumulator and the last DX. ``want`` bits pick outputs: 1 ADX, 2 DX, 4 +DI, 8 -DI.
+    """
+    nrow, ncol = close.shape
+    p = float(period)
+    for t in range(nrow):
+        for j in range(ncol):
+            h = high[t, j]
+            lo = low[t, j]
+            c = close[t, j]
+            s = screen(cnt[j] > 0, h, lo, c, c)
+            if s == 2:
+                return 1 + t * ncol + j
+            if want & 1:
+                out_adx[t, j] = NAN
+            if want & 2:
+                out_dx[t, j] = NAN
+            if want & 4:
+                out_pdi[t, j] = NAN
+            if want & 8:
+                out_mdi[t, j] = NAN
+            if s == 1:
+                continue
+            n = cnt[j] + 1
+            cnt[j] = n
+            if n == 1:
+                prev[0, j] = h
+                prev[1, j] = lo
+                prev[2, j] = c
+                continue
+            m = n - 1
+            diff_p = h - prev[0, j]
+            diff_m = prev[1, j] - lo
+            tr = true_range(h, lo, prev[2, j])
+            prev[0, j] = h
+            prev[1, j] = lo
+            prev[2, j] = c
+            pdm = sums[0, j]
+            mdm = sums[1, j]
+            trs = sums[2, j]
+            if m < period:
+                trs += tr
+            else:
+                mdm -= mdm / p
+                pdm -= pdm / p
+                trs = trs - trs / p + tr
+            if diff_m > 0.0 and diff_p < diff_m:
+                mdm += diff_m
+            elif diff_p > 0.0 and diff_p > diff_m:
+                pdm += diff_p
+            sums[0, j] = pdm
+            sums[1, j] = mdm
+            sums[2, j] = trs
+            if m < period:
+                continue
+            ok = False
+            dx = 0.0
+            pdi = 0.0
+            mdi = 0.0
+            if not is_zero(trs):
+                mdi = 100.0 * (mdm / trs)
+                pdi = 100.0 * (pdm / trs)
+                tot = mdi + pdi
+                if not is_zero(tot):
+                    dx = 100.0 * (abs(mdi - pdi) / tot)
+                    ok = True
+            if not ok and m > period:
+                dx = sums[4, j]  # TA-Lib's DX repeats its last value
+            sums[4, j] = dx
+            if want & 2:
+                out_dx[t, j] = dx
+            if want & 4:
+                out_pdi[t, j] = pdi
+            if want & 8:
+                out_mdi[t, j] = mdi
+            adx = sums[3, j]
+            if m < 2 * period:
+                if ok:
+                    adx += dx
+                if m == 2 * period - 1:
+                    adx /= p
+            elif ok:
+                adx = (adx * (p - 1.0) + dx) / p
+            sums[3, j] = adx
+            if want & 1 and m >= 2 * period - 1:
+                out_adx[t, j] = adx
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def cci(high, low, close, period, tg, cnt, ring, out):
+    """Commodity channel index (TA-Lib CCI): typical price against its mean deviation."""
+    nrow, ncol = close.shape
+    for t in range(nrow):
+        slot = tg[0] % period
+        tg[0] += 1
+        for j in range(ncol):
+            h = high[t, j]
+            lo = low[t, j]
+            c = close[t, j]
+            s = screen(cnt[j] > 0, h, lo, c, c)
+            if s == 1:
+                out[t, j] = NAN
+                continue
+            if s == 2:
+                return 1 + t * ncol + j
+            n = cnt[j] + 1
+            cnt[j] = n
+            tp = (h + lo + c) / 3.0
+            ring[slot, j] = tp
+            if n < period:
+                out[t, j] = NAN
+                continue
+            avg = 0.0
+            for i in range(period):
+                avg += ring[i, j]
+            avg /= period
+            dev = 0.0
+            for i in range(period):
+                dev += abs(ring[i, j] - avg)
+            d = tp - avg
+            if d != 0.0 and dev != 0.0:
+                out[t, j] = d / (0.015 * (dev / period))
+            else:
+                out[t, j] = 0.0
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def ultosc(high, low, close, p1, p2, p3, tg, cnt, prev_c, sums, ring_a, ring_b, out):
+    """Ultimate oscillator (TA-Lib ULTOSC): buying pressure over true range on three windows.
+
+    ``p1 <= p2 <= p3``; ``sums`` rows: a1, b1, a2, b2, a3, b3 (running sums per window).
+    """
+    nrow, ncol = close.shape
+    for t in range(nrow):
+        now = tg[0]
+        tg[0] += 1
+        slot = now % p3
+        o1 = (now - p1 + 1) % p3
+        o2 = (now - p2 + 1) % p3
+        o3 = (now + 1) % p3
+        for j in range(ncol):
+            h = high[t, j]
+            lo = low[t, j]
+            c = close[t, j]
+            s = screen(cnt[j] > 0, h, lo, c, c)
+            if s == 1:
+                out[t, j] = NAN
+                continue
+            if s == 2:
+                return 1 + t * ncol + j
+            n = cnt[j] + 1
+            cnt[j] = n
+            out[t, j] = NAN
+            if n == 1:
+                prev_c[j] = c
+                continue
+            m = n - 1
+            pc = prev_c[j]
+            prev_c[j] = c
+            a = c - min(lo, pc)
+            b = true_range(h, lo, pc)
+            ring_a[slot, j] = a
+            ring_b[slot, j] = b
+            if m > p3 - p1:
+                sums[0, j] += a
+                sums[1, j] += b
+            if m > p3 - p2:
+                sums[2, j] += a
+                sums[3, j] += b
+            sums[4, j] += a
+            sums[5, j] += b
+            if m < p3:
+                continue
+            v = 0.0
+            if not is_zero(sums[1, j]):
+                v += 4.0 * (sums[0, j] / sums[1, j])
+            if not is_zero(sums[3, j]):
+                v += 2.0 * (sums[2, j] / sums[3, j])
+            if not is_zero(sums[5, j]):
+                v += sums[4, j] / sums[5, j]
+            sums[0, j] -= ring_a[o1, j]
+            sums[1, j] -= ring_b[o1, j]
+            sums[2, j] -= ring_a[o2, j]
+            sums[3, j] -= ring_b[o2, j]
+            sums[4, j] -= ring_a[o3, j]
+            sums[5, j] -= ring_b[o3, j]
+            out[t, j] = 100.0 * (v / 7.0)
+    return 0
