@@ -169,3 +169,8 @@ def _run_stops(st):
                     0,
                     ts,
                 )
+    # the cap was reached: let the pending stops see the last round's prices now, so that
+    # nothing is left over for a stop submitted later
+    _update_trailing(st, hdr[H_OP_HI], hdr[H_OP_LO])
+    hdr[H_OP_HI] = 0
+    hdr[H_OP_LO] = 0

@@ -7,6 +7,8 @@ each ``try_*`` variant returns that error instead of raising it.
 
 from __future__ import annotations
 
+import enum
+import operator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from tickbook.book._results import (
 from tickbook.book._state import new_state
 from tickbook.book.snapshot import BookSnapshot
 from tickbook.core import (
+    DataError,
     OrderStatus,
     SelfTradePrevention,
     Side,
@@ -86,22 +89,25 @@ BATCH_RESULT_DTYPE = np.dtype(
 )
 
 
-def _side(value: Any) -> int:
-    if type(value) is bool:
-        raise refuse("side", "'buy' or 'sell' (or a Side)", value)
+def _enum_code(value: Any, table: dict[Any, int], field: str, expected: str) -> int:
+    # strings and members by lookup; plain integers only when integral (never bool or float,
+    # which would hash equal to a member)
+    if not isinstance(value, str | enum.Enum):
+        if isinstance(value, bool) or not hasattr(value, "__index__"):
+            raise refuse(field, expected, value)
+        value = operator.index(value)
     try:
-        return _SIDE[value]
+        return table[value]
     except (KeyError, TypeError):
-        raise refuse("side", "'buy' or 'sell' (or a Side)", value) from None
+        raise refuse(field, expected, value) from None
+
+
+def _side(value: Any) -> int:
+    return _enum_code(value, _SIDE, "side", "'buy' or 'sell' (or a Side)")
 
 
 def _tif(value: Any) -> int:
-    if type(value) is bool:
-        raise refuse("tif", "'gtc', 'ioc' or 'fok' (or a TimeInForce)", value)
-    try:
-        return _TIF[value]
-    except (KeyError, TypeError):
-        raise refuse("tif", "'gtc', 'ioc' or 'fok' (or a TimeInForce)", value) from None
+    return _enum_code(value, _TIF, "tif", "'gtc', 'ioc' or 'fok' (or a TimeInForce)")
 
 
 def _int(value: Any, field: str) -> int:
@@ -157,18 +163,18 @@ class Exchange:
         price: int,
         quantity: int,
         tif: TimeInForce | str = "gtc",
-        post_only: bool = False,
-        display_quantity: int = 0,
-        owner: int = 0,
+        post_only: bool | None = None,
+        display_quantity: int | None = None,
+        owner: int | None = None,
         stp: SelfTradePrevention | str | None = None,
     ) -> SubmitResult:
         """Submit a limit order; the part that does not trade is handled by ``tif``.
 
         The options after ``tif`` are meant to be passed by keyword (they are not keyword-only
-        because that costs every call ~30 ns in CPython).
+        because that costs every call ~30 ns in CPython); ``None`` leaves an option unset.
 
         Args:
-            side: "buy" or "sell".
+            side: "buy" or "sell" (or a ``Side``).
             price: limit price in ticks (> 0).
             quantity: units (> 0).
             tif: "gtc" rests the remainder, "ioc" cancels it, "fok" trades all or nothing.
@@ -177,27 +183,39 @@ class Exchange:
             owner: account id (> 0) for self-trade prevention; 0 for none.
             stp: what to do when ``owner`` would trade with itself (``SelfTradePrevention``).
         """
-        try:
-            s = _SIDE[side]
-            t = _TIF[tif]
-        except (KeyError, TypeError):
-            s, t = _side(side), _tif(tif)
-        if type(price) is not int or type(quantity) is not int or type(side) is bool:
+        ts = type(side)
+        tt = type(tif)
+        if (
+            (ts is not str and ts is not Side)
+            or (tt is not str and tt is not TimeInForce)
+            or type(price) is not int
+            or type(quantity) is not int
+        ):
             s, t = _side(side), _tif(tif)
             price, quantity = _int(price, "price"), _int(quantity, "quantity")
+        else:
+            try:
+                s = _SIDE[side]
+                t = _TIF[tif]
+            except KeyError:
+                s, t = _side(side), _tif(tif)
         self._bbo = None
         try:
-            if post_only or display_quantity or owner or stp is not None:
-                peak = _int(display_quantity, "display_quantity")
+            if (
+                post_only is not None
+                or display_quantity is not None
+                or owner is not None
+                or (stp is not None)
+            ):
                 r = self._k.limit_ex(
                     self._st,
                     s,
                     price,
                     quantity,
                     t,
-                    _flags(post_only, stp),
-                    _int(owner, "owner"),
-                    peak,
+                    _flags(False if post_only is None else post_only, stp),
+                    0 if owner is None else _int(owner, "owner"),
+                    0 if display_quantity is None else _int(display_quantity, "display_quantity"),
                 )
             else:
                 r = self._limit(self._st, s, price, quantity, t)
@@ -229,13 +247,15 @@ class Exchange:
         stp: SelfTradePrevention | str | None = None,
     ) -> SubmitResult:
         """Submit a market order: it takes what the book offers and cancels the rest (IOC)."""
-        try:
-            s = _SIDE[side]
-        except (KeyError, TypeError):
-            s = _side(side)
-        if type(quantity) is not int or type(side) is bool:
+        ts = type(side)
+        if (ts is not str and ts is not Side) or type(quantity) is not int:
             s = _side(side)
             quantity = _int(quantity, "quantity")
+        else:
+            try:
+                s = _SIDE[side]
+            except KeyError:
+                s = _side(side)
         flags = 0 if stp is None else _flags(False, stp)
         if type(owner) is not int:
             owner = _int(owner, "owner")
@@ -280,7 +300,7 @@ class Exchange:
         except OverflowError:
             raise self._overflow(new_price=new_price, new_quantity=new_quantity) from None
         if r[0] < 0:
-            raise refusal(r[0], order_id=order_id, price=new_price, quantity=new_quantity)
+            raise refusal(r[0], order_id=order_id, new_price=new_price, new_quantity=new_quantity)
         if r[6] > self._trade_cap:
             self._grew_trades()
         submit = _new(SubmitResult, r[:7] + self._tlog1)
@@ -686,9 +706,18 @@ class Exchange:
 
     @classmethod
     def replay(cls, events: np.ndarray, **kwargs: Any) -> Exchange:
-        """Build a new exchange by running ``events`` (from ``events()`` or ``load``) again."""
+        """Build a new exchange by running ``events`` (from ``events()`` or ``load``) again.
+
+        A log holds only accepted operations, so a row the engine refuses means the events
+        are not a log: ``DataError`` names the first such row.
+        """
         exchange = cls(**kwargs)
-        exchange.submit_batch(events)
+        results, _ = exchange.submit_batch(events)
+        refused = np.flatnonzero(results["error"] < 0)
+        if refused.size:
+            row = int(refused[0])
+            why = refusal(int(results["error"][row]))
+            raise DataError(f"event {row} is refused by the engine: {why}", field="row", value=row)
         return exchange
 
     def save(self, path: str | Path) -> None:
@@ -702,7 +731,15 @@ class Exchange:
         """Rebuild an exchange from a file written by ``save``."""
         from tickbook.book._persist import read_events
 
-        return cls.replay(read_events(path), **kwargs)
+        try:
+            return cls.replay(read_events(path), **kwargs)
+        except DataError as error:
+            if error.field != "row":
+                raise
+            line = error.value + 2  # the header is line 1
+            raise DataError(
+                f"events file {path}, line {line}: {error}", field="line", value=line
+            ) from None
 
     # -- internals ----------------------------------------------------------------------------
 
