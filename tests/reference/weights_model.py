@@ -10,8 +10,7 @@ Plain Python and numpy, one bar and one order at a time, written from the rules 
 - sells go first; buys go smallest first and the one that runs out of cash is cut to what is
   left (unless that is under a billionth of the order), paying ``fee`` (a fraction) on
   every traded value;
-- with ``step`` > 0, target positions round to the nearest multiple of ``step`` and a cut buy
-  rounds down to one;
+- with ``step`` > 0, every order rounds toward zero to a multiple of ``step``;
 - stops (fractions; 0 is off) exit a position when the bar's low (high for shorts; the close
   without OHLC) reaches the fixed level from the entry price or the trailing level from the
   best price since entry, at the level (or the open if the bar gapped through it; the close
@@ -23,12 +22,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-
-def _round(x: float, step: float) -> float:
-    if step <= 0:
-        return x
-    return math.copysign(math.floor(abs(x) / step + 0.5) * step, x)
 
 
 def _floor(x: float, step: float) -> float:
@@ -46,6 +39,7 @@ class WeightsModel:
         self.best = [math.nan] * n
         self.fee, self.step, self.fixed, self.trailing = fee, step, fixed, trailing
         self.events = []
+        self.log = []  # per rebalance: (cash before any order, value of the buys)
 
     def value(self, prices):
         total = self.cash
@@ -73,10 +67,11 @@ class WeightsModel:
             p = prices[i]
             if math.isnan(w) or math.isnan(p) or i in blocked:
                 continue
-            target = _round(w * equity / p, self.step) if equity > 0 else 0.0
-            d = _round(target - self.qty[i], self.step)
-            if d != 0:
-                orders.append((d * p, i, d))
+            target = w * equity / p if equity > 0 else 0.0
+            d = _floor(target - self.qty[i], self.step)
+            if d != 0:  # buys are ranked by target value - current value, as vectorbt does
+                orders.append((w * equity - self.qty[i] * p, i, d))
+        self.log.append((self.cash, sum(o[0] for o in orders if o[2] > 0)))
         sells = [o for o in orders if o[2] < 0]
         buys = sorted((o for o in orders if o[2] > 0), key=lambda o: (o[0], o[1]))
         for _, i, d in sells:
@@ -140,7 +135,7 @@ def simulate(
     fixed=0.0,
     trailing=0.0,
 ):
-    """Return (equity per bar, final cash, final quantities, stop events)."""
+    """Return (equity per bar, final cash, final quantities, stop events, rebalance log)."""
     weights = np.asarray(weights, float)
     close = np.asarray(close, float)
     T, N = close.shape
@@ -160,4 +155,4 @@ def simulate(
         if timing == "close" and not np.isnan(weights[t]).all():
             m.rebalance(list(weights[t]), c, stopped)
         equity[t] = m.value([math.nan] * N)
-    return equity, m.cash, np.array(m.qty), m.events
+    return equity, m.cash, np.array(m.qty), m.events, m.log

@@ -71,7 +71,9 @@ def _buy(i, d, px, cash, fee, slip, min_fee, step, traded, paid, qty, entry, bes
 
 
 @njit(cache=True, nogil=True)
-def _execute(order, n_sell, n_buy, delta, px, cash, fee, slip, min_fee, step, qty, entry, best):
+def _execute(
+    order, n_sell, n_buy, delta, okey, px, cash, fee, slip, min_fee, step, qty, entry, best
+):
     """Fill the planned orders at ``px``: sells, then buys (as if smallest first).
 
     Returns (cash, traded value, fees paid).
@@ -98,26 +100,46 @@ def _execute(order, n_sell, n_buy, delta, px, cash, fee, slip, min_fee, step, qt
     # Going smallest first, the buys that the cash cannot cover in full are the largest: set
     # them aside from the top (ties: the later symbol goes later) until the rest fit, fill the
     # rest, then the set-aside ones smallest first with what is left (the first is cut, the
-    # others get dust or, with whole shares, what the change still buys). Usually one is set
-    # aside, so this is one pass over the buys, not a sort.
+    # others get dust or, with whole shares, what the change still buys). Usually one or two
+    # are set aside, so a few passes over the buys do; past 8, one sort does the rest.
     n_aside = 0
     aside = order[:0]
     if need > cash:
         aside = np.empty(n_buy, dtype=np.int64)
-    while need > cash and n_aside < n_buy:
+    while need > cash and n_aside < 8 and n_aside < n_buy:
         top = -1
-        top_value = -1.0
+        top_value = -np.inf
         for k in range(n_sell, n_sell + n_buy):
             i = order[k]
-            if i >= 0 and delta[i] * px[i] >= top_value:
+            if i >= 0 and okey[i] >= top_value:
                 top = k
-                top_value = delta[i] * px[i]
+                top_value = okey[i]
         i = order[top]
         value = delta[i] * px[i] * (1.0 + slip)
         need -= value + _fee(value, fee, min_fee)
         aside[n_aside] = i
         n_aside += 1
         order[top] = -1 - i
+    if need > cash and n_aside < n_buy:
+        keys = np.empty(n_buy - n_aside)
+        slots = np.empty(n_buy - n_aside, dtype=np.int64)
+        m = 0
+        for k in range(n_sell, n_sell + n_buy):
+            if order[k] >= 0:
+                keys[m] = okey[order[k]]
+                slots[m] = k
+                m += 1
+        rank = np.argsort(keys, kind="mergesort")
+        for r in range(m - 1, -1, -1):
+            if need <= cash:
+                break
+            k = slots[rank[r]]
+            i = order[k]
+            value = delta[i] * px[i] * (1.0 + slip)
+            need -= value + _fee(value, fee, min_fee)
+            aside[n_aside] = i
+            n_aside += 1
+            order[k] = -1 - i
     for k in range(n_sell, n_sell + n_buy):
         i = order[k]
         if i >= 0:
@@ -277,6 +299,7 @@ def simulate(
     blocked_until = np.zeros(n, dtype=np.int64)
     delta = np.zeros(n)
     drift = np.zeros(n)
+    okey = np.zeros(n)
     order = np.zeros(n, dtype=np.int64)
     px = np.empty(n)
     target = np.empty(n)
@@ -296,10 +319,23 @@ def simulate(
                     value += qty[i] * (p if p == p else last[i])
             n_sell, n_buy = plan_orders(
                 qty, px, target, value, step, band_bps, min_value, max_value,
-                max_trades, max_notional, delta, drift, order,
+                max_trades, max_notional, delta, drift, okey, order,
             )  # fmt: skip
             cash, tv, fp = _execute(
-                order, n_sell, n_buy, delta, px, cash, fee, slip, min_fee, step, qty, entry, best
+                order,
+                n_sell,
+                n_buy,
+                delta,
+                okey,
+                px,
+                cash,
+                fee,
+                slip,
+                min_fee,
+                step,
+                qty,
+                entry,
+                best,
             )
             bar_traded += tv
             bar_fees += fp
@@ -325,10 +361,23 @@ def simulate(
                     value += qty[i] * last[i]
             n_sell, n_buy = plan_orders(
                 qty, px, target, value, step, band_bps, min_value, max_value,
-                max_trades, max_notional, delta, drift, order,
+                max_trades, max_notional, delta, drift, okey, order,
             )  # fmt: skip
             cash, tv, fp = _execute(
-                order, n_sell, n_buy, delta, px, cash, fee, slip, min_fee, step, qty, entry, best
+                order,
+                n_sell,
+                n_buy,
+                delta,
+                okey,
+                px,
+                cash,
+                fee,
+                slip,
+                min_fee,
+                step,
+                qty,
+                entry,
+                best,
             )
             bar_traded += tv
             bar_fees += fp

@@ -3,8 +3,9 @@
 1. Rows of pairs, as the reference documents show: ``weight_schedule[t]`` is a list of
    ``(symbol, weight)`` and ``price_schedule[t]`` a list of ``(symbol, price)``, the price in
    integer ticks or an ``(open, high, low, close)`` tuple (or any object with those
-   attributes, such as nanobook's ``BarPrices``). A non-empty weight row is the whole target
-   book: held symbols it leaves out are closed. An empty row means "no rebalance".
+   attributes, such as nanobook's ``BarPrices``). Every weight row is the whole target book:
+   held symbols it leaves out are closed, and an empty row closes everything (as nanobook
+   does). Use arrays or DataFrames to skip a bar's rebalance.
 2. numpy arrays (bars x symbols): NaN weight leaves that holding alone, an all-NaN row means
    no rebalance; NaN price means no price in that bar.
 3. pandas DataFrames (dates x symbols), with the array rules. Weights may cover fewer dates
@@ -207,9 +208,8 @@ def _from_rows(weight_rows: Any, price_rows: Sequence[Any]) -> Schedule:
     for t, (cols, vals) in enumerate(price_cells):
         close[t, rank[cols]] = vals
     for t, (cols, vals) in enumerate(cells):
-        if len(cols):
-            weights[t] = 0.0
-            weights[t, rank[cols]] = vals
+        weights[t] = 0.0
+        weights[t, rank[cols]] = vals
     extra = {}
     if ohlc:
         for k, name in enumerate(_FIELDS):

@@ -3,6 +3,10 @@
 Contract: plain functions over numpy arrays and scalars, compiled with ``cache=True`` and
 ``nogil=True``; they write into the ``out`` arrays they are given and never raise for user
 input (the Python wrappers validate first).
+
+``tickbook.backtest._kernels`` calls ``plan_orders``: Numba's on-disk cache does not notice
+changes to a callee in another file, so after editing this module clear the caches
+(``__pycache__/*.nbi``, ``*.nbc``) of both packages.
 """
 
 from __future__ import annotations
@@ -15,18 +19,7 @@ __all__ = [
     "floor_step",
     "plan_orders",
     "rolling_mean_std",
-    "round_step",
 ]
-
-
-@njit(cache=True, nogil=True)
-def round_step(x, step):
-    """Round ``x`` to the nearest multiple of ``step`` (half away from zero); 0 step: as is."""
-    if step <= 0.0:
-        return x
-    if x >= 0.0:
-        return np.floor(x / step + 0.5) * step
-    return -np.floor(-x / step + 0.5) * step
 
 
 @njit(cache=True, nogil=True)
@@ -53,33 +46,36 @@ def plan_orders(
     max_notional,
     delta,
     drift,
+    value_out,
     order,
 ):
     """Turn target weights into order quantities; return ``(n_sells, n_buys)``.
 
     ``qty`` holds shares, ``price`` the trade price (NaN or <= 0: not tradable now), ``target``
-    the weights (NaN: leave the holding alone). Writes ``delta`` (shares to trade, 0 for no
-    order), ``drift`` (|target - current weight|) and ``order``: the sells in symbol order,
-    then the buys in symbol order. Caps keep the largest drifts (ties: lower index first).
+    the weights (NaN: leave the holding alone). Writes ``delta`` (shares to trade, rounded
+    toward zero to ``step``; 0 for no order), ``drift`` (|target - current weight|),
+    ``value_out`` (target value - current value: the order's size in cents before rounding,
+    the key buys are ranked by) and ``order``: the sells in symbol order, then the buys in
+    symbol order. Caps keep the largest drifts (ties: lower index first).
     """
     n = qty.shape[0]
     count = 0
     for i in range(n):
         delta[i] = 0.0
         drift[i] = 0.0
+        value_out[i] = 0.0
         w = target[i]
         p = price[i]
         if np.isnan(w) or not (p > 0.0):
             continue
         if equity > 0.0:
-            tq = round_step(w * equity / p, step)
+            tq = w * equity / p
             cur_w = qty[i] * p / equity
         else:  # nothing left to allocate: wind the book down
             tq = 0.0
             cur_w = 0.0
-        d = tq - qty[i]
-        if step > 0.0:
-            d = round_step(d, step)
+        # orders round toward zero to the step, so they never go past the target
+        d = floor_step(tq - qty[i], step)
         if d == 0.0:
             continue
         dw = abs(w - cur_w)
@@ -95,6 +91,7 @@ def plan_orders(
             d = m if d > 0.0 else -m
         delta[i] = d
         drift[i] = dw
+        value_out[i] = w * equity - qty[i] * p if equity > 0.0 else d * p
         order[count] = i
         count += 1
     if (max_trades >= 0 and count > max_trades) or max_notional > 0.0:

@@ -304,7 +304,7 @@ class Portfolio:
                 price[k] = given[sym]
                 target[k] = goal.get(sym, 0.0)
         equity = float(self.total_equity())
-        delta, drift = np.zeros(n), np.zeros(n)
+        delta, drift, key = np.zeros(n), np.zeros(n), np.zeros(n)
         order = np.zeros(n, dtype=np.int64)
         n_sell, n_buy = _kernels.plan_orders(
             qty,
@@ -319,14 +319,13 @@ class Portfolio:
             float(self.max_rebalance_notional),
             delta,
             drift,
+            key,
             order,
         )
         sells = [int(k) for k in order[:n_sell]]
         # buys smallest first, so that a cash shortfall cuts the largest one (as vectorbt's
         # call_seq="auto" does)
-        buys = sorted(
-            (int(k) for k in order[n_sell : n_sell + n_buy]), key=lambda k: (delta[k] * price[k], k)
-        )
+        buys = sorted((int(k) for k in order[n_sell : n_sell + n_buy]), key=lambda k: (key[k], k))
         return symbols, delta, sells + buys
 
     def _position_of(self, sym: Symbol) -> Position:
