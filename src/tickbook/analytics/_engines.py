@@ -225,9 +225,8 @@ def rsi(period: Any = 14) -> Engine:
 
 
 def _stoch_state(n: int, fastk: int, slowk: int, slowd: int) -> tuple[Any, ...]:
-    ints = (_neg(n), _neg(n))
-    floats = (_z(fastk, n), _z(fastk, n), _z(n), _z(n), _z(slowk, n), _z(n), _z(slowd, n), _z(n))
-    return ints, floats
+    ext = np.full((2, n), -1, dtype=np.int64)
+    return ext, _z(fastk, n), _z(fastk, n), _z(4, n), _z(slowk, n), _z(slowd, n)
 
 
 def stoch(fastk_period: Any = 5, slowk_period: Any = 3, slowd_period: Any = 3) -> Engine:
@@ -255,7 +254,8 @@ def stochrsi(period: Any = 14, fastk_period: Any = 5, fastd_period: Any = 3) -> 
     fd = check_period(fastd_period, "fastd_period")
     return Engine(
         "stochrsi", CLOSE, ("k", "d"), p + fk + fd - 2, "_kernels_range.stochrsi", (p, fk, fd),
-        lambda n: (_tg(), _cnt(n), _z(n), _z(n), _z(n), *_stoch_state(n, fk, 1, fd)),
+        lambda n: (_tg(), _cnt(n), _z(3, n), np.full((2, n), -1, dtype=np.int64), _z(fk, n),
+                   _z(3, n), _z(fd, n)),
     )  # fmt: skip
 
 

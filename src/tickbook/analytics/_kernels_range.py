@@ -13,6 +13,8 @@ from tickbook.analytics._kernels import EPS_ZERO, screen
 
 __all__ = [
     "atr",
+    "rescan_max",
+    "rescan_min",
     "cci",
     "dmi",
     "rsi",
@@ -48,32 +50,24 @@ def true_range(h, lo, prev_close):
 
 
 @njit(cache=True, nogil=True)
-def rsi_push(c, v, period, prev, gain, loss, j):
-    """Feed bar number ``c`` (1-based) to Wilder's RSI for column ``j``; return the RSI or NaN."""
+def rsi_step(c, v, period, prev, gain, loss):
+    """Feed bar number ``c`` (1-based) to Wilder's RSI: return (prev, gain, loss, rsi or NaN)."""
     if c == 1:
-        prev[j] = v
-        return NAN
-    d = v - prev[j]
-    prev[j] = v
-    g = gain[j]
-    s = loss[j]
+        return v, gain, loss, NAN
+    d = v - prev
     if c > period + 1:
-        s *= period - 1
-        g *= period - 1
+        loss *= period - 1
+        gain *= period - 1
     if d < 0.0:
-        s -= d
+        loss -= d
     else:
-        g += d
+        gain += d
     if c < period + 1:
-        gain[j] = g
-        loss[j] = s
-        return NAN
-    s /= period
-    g /= period
-    gain[j] = g
-    loss[j] = s
-    total = g + s
-    return 100.0 * (g / total) if not is_zero(total) else 0.0
+        return v, gain, loss, NAN
+    loss /= period
+    gain /= period
+    total = gain + loss
+    return v, gain, loss, 100.0 * (gain / total) if not is_zero(total) else 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -91,105 +85,68 @@ def rsi(x, period, cnt, prev, gain, loss, out):
                 return 1 + t * ncol + j
             c = cnt[j] + 1
             cnt[j] = c
-            out[t, j] = rsi_push(c, v, period, prev, gain, loss, j)
+            prev[j], gain[j], loss[j], out[t, j] = rsi_step(c, v, period, prev[j], gain[j], loss[j])
     return 0
 
 
 @njit(cache=True, nogil=True)
-def track_max(ring, j, now, n, period, best_t, best_v, v):
-    """Keep the highest of the last ``min(n, period)`` values of column ``j`` (``v`` is newest)."""
-    first = now - min(n, period) + 1
-    if best_t[j] < first:
-        slot = first % period
-        bt = first
-        bv = ring[slot, j]
-        for tt in range(first + 1, now + 1):
-            slot += 1
-            if slot == period:
-                slot = 0
-            x = ring[slot, j]
-            if x > bv:
-                bv = x
-                bt = tt
-        best_t[j] = bt
-        best_v[j] = bv
-    elif v >= best_v[j]:
-        best_t[j] = now
-        best_v[j] = v
-    return best_v[j]
+def rescan_max(ring, j, first, now, period):
+    """Highest value of column ``j`` over times ``first..now``: return (time, value)."""
+    slot = first % period
+    bt = first
+    bv = ring[slot, j]
+    for tt in range(first + 1, now + 1):
+        slot += 1
+        if slot == period:
+            slot = 0
+        x = ring[slot, j]
+        if x > bv:
+            bv = x
+            bt = tt
+    return bt, bv
 
 
 @njit(cache=True, nogil=True)
-def track_min(ring, j, now, n, period, best_t, best_v, v):
-    """Keep the lowest of the last ``min(n, period)`` values of column ``j``."""
-    first = now - min(n, period) + 1
-    if best_t[j] < first:
-        slot = first % period
-        bt = first
-        bv = ring[slot, j]
-        for tt in range(first + 1, now + 1):
-            slot += 1
-            if slot == period:
-                slot = 0
-            x = ring[slot, j]
-            if x < bv:
-                bv = x
-                bt = tt
-        best_t[j] = bt
-        best_v[j] = bv
-    elif v <= best_v[j]:
-        best_t[j] = now
-        best_v[j] = v
-    return best_v[j]
+def rescan_min(ring, j, first, now, period):
+    """Lowest value of column ``j`` over times ``first..now``: return (time, value)."""
+    slot = first % period
+    bt = first
+    bv = ring[slot, j]
+    for tt in range(first + 1, now + 1):
+        slot += 1
+        if slot == period:
+            slot = 0
+        x = ring[slot, j]
+        if x < bv:
+            bv = x
+            bt = tt
+    return bt, bv
 
 
 @njit(cache=True, nogil=True)
-def sma_push(ring, total, j, slot, old, c, period, v):
-    """Feed value number ``c`` to a running-sum SMA held in ``ring``/``total``."""
-    ring[slot, j] = v
-    acc = total[j] + v
-    out = NAN
-    if c >= period:
-        out = acc / period
-        acc -= ring[old, j]
-    total[j] = acc
-    return out
+def fast_k(c, highest, lowest):
+    """Raw stochastic %K of a close within [lowest, highest] (0 for a flat window)."""
+    diff = (highest - lowest) / 100.0
+    return (c - lowest) / diff if diff != 0.0 else 0.0
 
 
 @njit(cache=True, nogil=True)
-def stoch_push(h, lo, c, n, now, j, st, sl, fastk, slowk, slowd, slots):
-    """Feed bar ``n`` of column ``j`` to a stochastic: fast %K, then two SMA stages.
+def stoch(high, low, close, fastk, slowk, slowd, tg, cnt, ext, ring_h, ring_l, sums, rk, rd,
+          out_k, out_d):  # fmt: skip
+    """Stochastic oscillator (TA-Lib STOCH with SMA smoothing; STOCHF when ``slowk`` is 1).
 
-    ``st`` holds the int state (hi_t, lo_t), ``sl`` the float state (rings and sums) and
-    ``slots`` this row's ring slots. Returns (%K after ``slowk`` smoothing, its ``slowd`` SMA).
+    ``ext`` rows: time of the highest, time of the lowest (int); ``sums`` rows: highest,
+    lowest, sum of the %K SMA, sum of the %D SMA; ``rk``/``rd``: rings of the two SMAs.
     """
-    hi_t, lo_t = st
-    ring_h, ring_l, hi_v, lo_v, ring_k, sum_k, ring_d, sum_d = sl
-    sh, sk, ok, sd, od = slots
-    ring_h[sh, j] = h
-    ring_l[sh, j] = lo
-    hi = track_max(ring_h, j, now, n, fastk, hi_t, hi_v, h)
-    least = track_min(ring_l, j, now, n, fastk, lo_t, lo_v, lo)
-    if n < fastk:
-        return NAN, NAN
-    diff = (hi - least) / 100.0
-    k = (c - least) / diff if diff != 0.0 else 0.0
-    nk = n - fastk + 1
-    k2 = sma_push(ring_k, sum_k, j, sk, ok, nk, slowk, k)
-    if nk < slowk:
-        return NAN, NAN
-    k3 = sma_push(ring_d, sum_d, j, sd, od, nk - slowk + 1, slowd, k2)
-    return k2, k3
-
-
-@njit(cache=True, nogil=True)
-def stoch(high, low, close, fastk, slowk, slowd, tg, cnt, st, sl, out_k, out_d):
-    """Stochastic oscillator (TA-Lib STOCH with SMA smoothing; STOCHF when ``slowk`` is 1)."""
     nrow, ncol = close.shape
     for t in range(nrow):
         now = tg[0]
         tg[0] += 1
-        slots = (now % fastk, now % slowk, (now + 1) % slowk, now % slowd, (now + 1) % slowd)
+        sh = now % fastk
+        sk = now % slowk
+        ok = (now + 1) % slowk
+        sd = now % slowd
+        od = (now + 1) % slowd
         for j in range(ncol):
             h = high[t, j]
             lo = low[t, j]
@@ -203,21 +160,55 @@ def stoch(high, low, close, fastk, slowk, slowd, tg, cnt, st, sl, out_k, out_d):
                 continue
             n = cnt[j] + 1
             cnt[j] = n
-            k, d = stoch_push(h, lo, c, n, now, j, st, sl, fastk, slowk, slowd, slots)
-            if d == d:
-                out_k[t, j] = k
-                out_d[t, j] = d
+            ring_h[sh, j] = h
+            ring_l[sh, j] = lo
+            first = now - min(n, fastk) + 1
+            if ext[0, j] < first:
+                ext[0, j], sums[0, j] = rescan_max(ring_h, j, first, now, fastk)
+            elif h >= sums[0, j]:
+                ext[0, j] = now
+                sums[0, j] = h
+            if ext[1, j] < first:
+                ext[1, j], sums[1, j] = rescan_min(ring_l, j, first, now, fastk)
+            elif lo <= sums[1, j]:
+                ext[1, j] = now
+                sums[1, j] = lo
+            if n < fastk:
+                continue
+            k = fast_k(c, sums[0, j], sums[1, j])
+            nk = n - fastk + 1
+            rk[sk, j] = k
+            acc = sums[2, j] + k
+            if nk < slowk:
+                sums[2, j] = acc
+                continue
+            k2 = acc / slowk
+            sums[2, j] = acc - rk[ok, j]
+            rd[sd, j] = k2
+            acc = sums[3, j] + k2
+            if nk - slowk + 1 < slowd:
+                sums[3, j] = acc
+                continue
+            out_k[t, j] = k2
+            out_d[t, j] = acc / slowd
+            sums[3, j] = acc - rd[od, j]
     return 0
 
 
 @njit(cache=True, nogil=True)
-def stochrsi(x, period, fastk, fastd, tg, cnt, prev, gain, loss, st, sl, out_k, out_d):
-    """Stochastic RSI (TA-Lib STOCHRSI): a fast stochastic of the RSI series."""
+def stochrsi(x, period, fastk, fastd, tg, cnt, wilder, ext, ring, sums, rd, out_k, out_d):
+    """Stochastic RSI (TA-Lib STOCHRSI): a fast stochastic of the RSI series.
+
+    ``wilder`` rows: previous close, average gain, average loss; ``ext``/``sums`` as in
+    ``stoch`` (highest, lowest RSI, and the %D sum); ``ring``: the RSI window.
+    """
     nrow, ncol = x.shape
     for t in range(nrow):
         now = tg[0]
         tg[0] += 1
-        slots = (now % fastk, 0, 0, now % fastd, (now + 1) % fastd)
+        sh = now % fastk
+        sd = now % fastd
+        od = (now + 1) % fastd
         for j in range(ncol):
             v = x[t, j]
             s = screen(cnt[j] > 0, v, v, v, v)
@@ -229,13 +220,35 @@ def stochrsi(x, period, fastk, fastd, tg, cnt, prev, gain, loss, st, sl, out_k, 
                 continue
             c = cnt[j] + 1
             cnt[j] = c
-            r = rsi_push(c, v, period, prev, gain, loss, j)
+            wilder[0, j], wilder[1, j], wilder[2, j], r = rsi_step(
+                c, v, period, wilder[0, j], wilder[1, j], wilder[2, j]
+            )
             if c <= period:
                 continue
-            k, d = stoch_push(r, r, r, c - period, now, j, st, sl, fastk, 1, fastd, slots)
-            if d == d:
-                out_k[t, j] = k
-                out_d[t, j] = d
+            n = c - period
+            ring[sh, j] = r
+            first = now - min(n, fastk) + 1
+            if ext[0, j] < first:
+                ext[0, j], sums[0, j] = rescan_max(ring, j, first, now, fastk)
+            elif r >= sums[0, j]:
+                ext[0, j] = now
+                sums[0, j] = r
+            if ext[1, j] < first:
+                ext[1, j], sums[1, j] = rescan_min(ring, j, first, now, fastk)
+            elif r <= sums[1, j]:
+                ext[1, j] = now
+                sums[1, j] = r
+            if n < fastk:
+                continue
+            k = fast_k(r, sums[0, j], sums[1, j])
+            rd[sd, j] = k
+            acc = sums[2, j] + k
+            if n - fastk + 1 < fastd:
+                sums[2, j] = acc
+                continue
+            out_k[t, j] = k
+            out_d[t, j] = acc / fastd
+            sums[2, j] = acc - rd[od, j]
     return 0
 
 
@@ -261,13 +274,22 @@ def willr(high, low, close, period, tg, cnt, ring_h, ring_l, hi_t, hi_v, lo_t, l
             cnt[j] = n
             ring_h[slot, j] = h
             ring_l[slot, j] = lo
-            hi = track_max(ring_h, j, now, n, period, hi_t, hi_v, h)
-            least = track_min(ring_l, j, now, n, period, lo_t, lo_v, lo)
+            first = now - min(n, period) + 1
+            if hi_t[j] < first:
+                hi_t[j], hi_v[j] = rescan_max(ring_h, j, first, now, period)
+            elif h >= hi_v[j]:
+                hi_t[j] = now
+                hi_v[j] = h
+            if lo_t[j] < first:
+                lo_t[j], lo_v[j] = rescan_min(ring_l, j, first, now, period)
+            elif lo <= lo_v[j]:
+                lo_t[j] = now
+                lo_v[j] = lo
             if n < period:
                 out[t, j] = NAN
                 continue
-            diff = (hi - least) / -100.0
-            out[t, j] = (hi - c) / diff if diff != 0.0 else 0.0
+            diff = (hi_v[j] - lo_v[j]) / -100.0
+            out[t, j] = (hi_v[j] - c) / diff if diff != 0.0 else 0.0
     return 0
 
 
