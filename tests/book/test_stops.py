@@ -382,17 +382,9 @@ def chained_sell_stops(ex: Exchange, n: int) -> None:
     ex.submit_limit("sell", 1000, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine bug: when a cascade stops at the 100-round cap, the prices of its last round "
-        "stay in H_OP_HI/H_OP_LO and are applied to a trailing stop submitted afterwards "
-        "(the reset in stop() runs only when nothing is pending), so the new stop follows a "
-        "trade from before its submission: here it rises to 895 from the stale 900 instead "
-        "of 894 from 899, and fires one round early"
-    ),
-)
 def test_a_trailing_stop_ignores_prices_left_over_from_a_capped_cascade():
+    # was an engine bug: the last capped round's prices stayed in H_OP_HI/H_OP_LO and moved a
+    # trailing stop submitted afterwards (to 895 from the stale 900, firing one round early)
     ex = Exchange()
     chained_sell_stops(ex, 120)
     ex.submit_limit("buy", 1000, 1)  # 100 rounds: the last trade is at 900, 20 stops wait
