@@ -7,11 +7,23 @@ from tickbook.backtest._bridge import (
     StopEvent,
     backtest_weights,
 )
+from tickbook.backtest._strategy import (
+    CrossSectionalMomentum,
+    EqualWeight,
+    Strategy,
+    StrategyResult,
+    run_backtest,
+)
 
 __all__ = [
     "BacktestResult",
+    "CrossSectionalMomentum",
+    "EqualWeight",
     "FillTiming",
     "StopConfig",
     "StopEvent",
+    "Strategy",
+    "StrategyResult",
     "backtest_weights",
+    "run_backtest",
 ]
