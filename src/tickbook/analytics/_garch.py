@@ -54,7 +54,7 @@ class GarchResult:
 
     @property
     def persistence(self) -> float:
-        """alpha + beta: how slowly a variance shock decays (below 1)."""
+        """Alpha + beta: how slowly a variance shock decays (below 1)."""
         return self.alpha + self.beta
 
     @property
@@ -97,7 +97,7 @@ def _returns(returns: Any, field_name: str = "returns", min_obs: int = MIN_OBS) 
 
 
 def backcast(resid: np.ndarray) -> float:
-    """arch's starting variance: 0.94-weighted mean of the first 75 squared residuals."""
+    """Arch's starting variance: 0.94-weighted mean of the first 75 squared residuals."""
     tau = min(75, resid.shape[0])
     w = 0.94 ** np.arange(tau)
     w /= w.sum()

@@ -13,10 +13,10 @@ from tickbook.analytics._kernels import EPS_ZERO, screen
 
 __all__ = [
     "atr",
-    "rescan_max",
-    "rescan_min",
     "cci",
     "dmi",
+    "rescan_max",
+    "rescan_min",
     "rsi",
     "stoch",
     "stochrsi",

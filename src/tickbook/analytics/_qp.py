@@ -1,0 +1,130 @@
+"""A dense primal-dual interior-point solver for the small quadratic programs of the optimizers.
+
+Solves ``min 1/2 x'Px + q'x  s.t.  Ax = b, Gx <= h`` with P dense (positive semidefinite),
+A a few dense rows and G sparse (bounds and a few dense rows), by Mehrotra's
+predictor-corrector method. Each iteration factors ``P + G' diag(z/s) G`` once (Cholesky) and
+handles the equality rows by their Schur complement. It stops at relative residuals and gap
+below ``tol`` (1e-9 by default, residuals relative to the size of their terms).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["QPResult", "solve_qp"]
+
+
+@dataclass(frozen=True, slots=True)
+class QPResult:
+    """Primal solution, multipliers and whether the method converged."""
+
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    converged: bool
+    iterations: int
+
+
+def _max_step(v: np.ndarray, dv: np.ndarray) -> float:
+    # largest step keeping v + step * dv >= 0 (inf when dv never decreases)
+    neg = dv < 0.0
+    if not neg.any():
+        return np.inf
+    return float(np.min(-v[neg] / dv[neg]))
+
+
+def _direction(state: tuple, rc: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Newton step for the current residuals, with complementarity target ``rc``."""
+    G, Gt, kkt, cf, d, z, s, rd, rp, ri = state
+    u = (z * ri - rc) / s
+    dx, dy = kkt(cf, -rd - Gt @ u, rp)
+    return dx, dy, u + d * (G @ dx), -ri - G @ dx
+
+
+def solve_qp(
+    P: np.ndarray,
+    q: np.ndarray,
+    A: np.ndarray,
+    b: np.ndarray,
+    G: object,
+    h: np.ndarray,
+    *,
+    tol: float = 1e-9,
+    max_iter: int = 100,
+) -> QPResult:
+    """Solve the QP; ``G`` is a scipy.sparse matrix (any format), ``A`` a dense (p, n) array."""
+    from scipy.linalg import LinAlgError, cho_factor, cho_solve
+    from scipy.sparse import csr_matrix, diags
+
+    G = csr_matrix(G)
+    Gt = G.T.tocsr()
+    n = q.shape[0]
+    m = h.shape[0]
+    p = b.shape[0]
+
+    reg = 1e-13 * (1.0 + float(np.abs(P).max()))
+
+    def factor(d: np.ndarray) -> tuple:
+        H = P + (Gt @ diags(d) @ G).toarray()
+        H[np.diag_indices(n)] += reg
+        try:
+            return cho_factor(H, lower=True, check_finite=False)
+        except LinAlgError:  # nearly singular: lean harder on the diagonal
+            H[np.diag_indices(n)] += 1e4 * reg
+            return cho_factor(H, lower=True, check_finite=False)
+
+    def kkt(cf: tuple, g: np.ndarray, rp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # H dx + A'dy = g, A dx = -rp
+        hg = cho_solve(cf, g, check_finite=False)
+        if p == 0:
+            return hg, np.zeros(0)
+        ha = cho_solve(cf, A.T, check_finite=False)
+        S = A @ ha
+        dy = np.linalg.solve(S, A @ hg + rp)
+        return hg - ha @ dy, dy
+
+    # starting point: the equality-constrained least-squares point, slacks shifted positive
+    cf = factor(np.ones(m))
+    x, y = kkt(cf, -q + Gt @ h, -b)
+    s = h - G @ x
+    shift = max(0.0, 1.0 - float(s.min())) if m else 0.0
+    s = s + shift
+    z = np.ones(m)
+    scale_q = 1.0 + float(np.linalg.norm(q))
+    scale_b = 1.0 + np.linalg.norm(b)
+    scale_h = 1.0 + np.linalg.norm(h)
+    for it in range(1, max_iter + 1):
+        px, ay, gz = P @ x, A.T @ y, Gt @ z
+        rd = px + q + ay + gz
+        rp = A @ x - b
+        ri = G @ x + s - h
+        mu = float(s @ z) / m if m else 0.0
+        obj = 0.5 * float(x @ px) + float(q @ x)
+        scale_d = max(scale_q, np.linalg.norm(px), np.linalg.norm(ay), np.linalg.norm(gz))
+        if (
+            np.linalg.norm(rd) <= tol * scale_d
+            and np.linalg.norm(rp) <= tol * scale_b
+            and np.linalg.norm(ri) <= tol * scale_h
+            and mu * m <= tol * (1.0 + abs(obj))
+        ):
+            return QPResult(x, y, z, True, it)
+        d = z / s
+        cf = factor(d)
+        state = (G, Gt, kkt, cf, d, z, s, rd, rp, ri)
+
+        # predictor (affine scaling), then Mehrotra's corrector
+        dx, dy, dz, ds = _direction(state, s * z)
+        a_aff = min(1.0, _max_step(s, ds), _max_step(z, dz))
+        mu_aff = float((s + a_aff * ds) @ (z + a_aff * dz)) / m
+        sigma = (mu_aff / mu) ** 3 if mu > 0.0 else 0.0
+        dx, dy, dz, ds = _direction(state, s * z + ds * dz - sigma * mu)
+        alpha = min(1.0, 0.99 * min(_max_step(s, ds), _max_step(z, dz)))
+        x = x + alpha * dx
+        y = y + alpha * dy
+        z = z + alpha * dz
+        s = s + alpha * ds
+        if not (np.isfinite(x).all() and np.isfinite(z).all()):
+            break
+    return QPResult(x, y, z, False, max_iter)
