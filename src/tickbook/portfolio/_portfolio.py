@@ -22,6 +22,7 @@ from tickbook.core import DataError, Symbol
 from tickbook.core._checks import refuse
 from tickbook.portfolio._cost import CostModel
 from tickbook.portfolio._inputs import money, price_map, quantity_step, target_map
+from tickbook.portfolio._lob import books_of, mark, walk_cost
 from tickbook.portfolio._metrics import Metrics, compute_metrics
 from tickbook.portfolio._position import MICRO, Position, notional
 
@@ -255,12 +256,12 @@ class Portfolio:
         if self._step % MICRO:
             raise refuse("quantity_step", "whole shares for order-book fills", self._step / MICRO)
         goal = target_map(targets)
-        books = _books(exchanges, set(goal) | {s for s, p in self._positions.items() if p._micro})
+        books = books_of(exchanges, set(goal) | {s for s, p in self._positions.items() if p._micro})
         marks: dict[Symbol, int] = {}
         for sym, book in books.items():
-            mark = _mark(book)
-            if mark is not None:
-                marks[sym] = mark
+            quote = mark(book)
+            if quote is not None:
+                marks[sym] = quote
         for sym, weight in goal.items():
             if weight != 0 and sym not in marks:
                 raise refuse("exchanges", "a quoted book for every symbol with a target", str(sym))
@@ -279,6 +280,47 @@ class Portfolio:
             if got != want:
                 unfilled.append((sym, float(want - got)))
         return RebalanceResult(tuple(fills), tuple(unfilled))
+
+    def plan(self, targets: Any, prices: Any) -> list[tuple[Symbol, float]]:
+        """Return the orders a rebalance to ``targets`` at ``prices`` would send, unsent.
+
+        Each order is (symbol, signed shares), sells first, then buys smallest first: the
+        order ``rebalance_simple`` executes them in. Nothing changes; use it to route orders
+        yourself (with latency, through ``trade_on_book``).
+        """
+        goal = target_map(targets)
+        given = price_map(prices)
+        for sym, weight in goal.items():
+            if weight != 0 and sym not in given:
+                raise refuse("prices", "a price for every symbol with a target", str(sym))
+        self._check_priced(given)
+        known = {**self._last, **given}
+        saved, self._last = self._last, known
+        try:
+            symbols, delta, order = self._plan(goal, given)
+        finally:
+            self._last = saved
+        return [(symbols[k], round(delta[k] * MICRO) / MICRO) for k in order]
+
+    def trade_on_book(self, symbol: str, shares: float, exchange: Exchange) -> Fill | None:
+        """Send a market order for ``shares`` (signed, whole) of ``symbol`` to ``exchange``.
+
+        Buys are cut to what the cash pays for along the displayed asks; the trades are
+        booked at their prices with the cost model's commission. ``None`` if nothing traded.
+        """
+        from tickbook.book import Exchange
+
+        sym = Symbol(symbol)
+        if not isinstance(exchange, Exchange):
+            raise refuse("exchange", "an Exchange", exchange)
+        if (
+            isinstance(shares, bool)
+            or not isinstance(shares, int | float)
+            or not math.isfinite(shares)
+            or shares != int(shares)
+        ):
+            raise refuse("shares", "a whole number of shares", shares)
+        return self._fill_on_book(sym, int(shares), exchange)
 
     def _check_priced(self, given: Mapping[Symbol, int]) -> None:
         for sym, pos in self._positions.items():
@@ -368,7 +410,7 @@ class Portfolio:
         """Send a market order for ``shares`` (signed) to ``book`` and book its trades."""
         if shares > 0:
             asks = book.full_book().ask_array
-            shares = self._affordable(shares * MICRO, lambda m: _walk_cost(asks, m // MICRO))
+            shares = self._affordable(shares * MICRO, lambda m: walk_cost(asks, m // MICRO))
             shares //= MICRO
         if shares == 0:
             return None
@@ -494,49 +536,3 @@ def _max_trades(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise refuse("max_trades_per_rebalance", "None or an integer >= 0", value)
     return value
-
-
-def _books(exchanges: Any, symbols: set[Symbol]) -> dict[Symbol, Exchange]:
-    """The book of each symbol that has one."""
-    from tickbook.book import Exchange, MultiExchange
-
-    out: dict[Symbol, Exchange] = {}
-    if isinstance(exchanges, MultiExchange):
-        for sym in symbols:
-            book = exchanges.get(sym)
-            if book is not None:
-                out[sym] = book
-        return out
-    if not isinstance(exchanges, Mapping):
-        raise refuse("exchanges", "a MultiExchange or a mapping of symbol to Exchange", exchanges)
-    by_symbol = {Symbol(k): v for k, v in exchanges.items()}
-    for sym in symbols:
-        book = by_symbol.get(sym)
-        if book is not None:
-            if not isinstance(book, Exchange):
-                raise refuse(f"exchanges[{sym}]", "an Exchange", book)
-            out[sym] = book
-    return out
-
-
-def _mark(book: Exchange) -> int | None:
-    """The book's mid (rounded half up), else its one side, else its last trade."""
-    bid, ask = book.best_bid_ask()
-    if bid is not None and ask is not None:
-        return (bid + ask + 1) // 2
-    if bid is not None or ask is not None:
-        return bid if ask is None else ask
-    return book.last_trade_price()
-
-
-def _walk_cost(asks: np.ndarray, shares: int) -> int:
-    """Cents to buy ``shares`` along the displayed ask levels (huge beyond them)."""
-    cost = 0
-    left = shares
-    for price, qty, _ in asks.tolist():
-        take = min(left, qty)
-        cost += take * price
-        left -= take
-        if left == 0:
-            return cost
-    return 1 << 62  # more than the visible book holds: never affordable
