@@ -8,6 +8,13 @@ from tickbook.backtest._bridge import (
     backtest_weights,
 )
 from tickbook.backtest._events import EventFill, EventResult, run_event_driven
+from tickbook.backtest._search import (
+    OBJECTIVES,
+    WalkForwardResult,
+    grid_search,
+    optuna_search,
+    walk_forward,
+)
 from tickbook.backtest._slippage import FixedBps, SlippageModel, SpreadCross, SquareRootImpact
 from tickbook.backtest._strategy import (
     CrossSectionalMomentum,
@@ -16,8 +23,10 @@ from tickbook.backtest._strategy import (
     StrategyResult,
     run_backtest,
 )
+from tickbook.backtest._sweep import param_grid, sweep
 
 __all__ = [
+    "OBJECTIVES",
     "BacktestResult",
     "CrossSectionalMomentum",
     "EqualWeight",
@@ -32,7 +41,13 @@ __all__ = [
     "StopEvent",
     "Strategy",
     "StrategyResult",
+    "WalkForwardResult",
     "backtest_weights",
+    "grid_search",
+    "optuna_search",
+    "param_grid",
     "run_backtest",
     "run_event_driven",
+    "sweep",
+    "walk_forward",
 ]
