@@ -7,7 +7,9 @@ from tickbook.backtest._bridge import (
     StopEvent,
     backtest_weights,
 )
+from tickbook.backtest._data import DemoReport, demo_report, load_panel, sample_data_dir
 from tickbook.backtest._events import EventFill, EventResult, run_event_driven
+from tickbook.backtest._report import TearSheet, metrics_rows, monthly_returns, tear_sheet
 from tickbook.backtest._search import (
     OBJECTIVES,
     WalkForwardResult,
@@ -29,6 +31,7 @@ __all__ = [
     "OBJECTIVES",
     "BacktestResult",
     "CrossSectionalMomentum",
+    "DemoReport",
     "EqualWeight",
     "EventFill",
     "EventResult",
@@ -41,13 +44,20 @@ __all__ = [
     "StopEvent",
     "Strategy",
     "StrategyResult",
+    "TearSheet",
     "WalkForwardResult",
     "backtest_weights",
+    "demo_report",
     "grid_search",
+    "load_panel",
+    "metrics_rows",
+    "monthly_returns",
     "optuna_search",
     "param_grid",
     "run_backtest",
     "run_event_driven",
+    "sample_data_dir",
     "sweep",
+    "tear_sheet",
     "walk_forward",
 ]

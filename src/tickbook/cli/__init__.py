@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tickbook.cli import demo, lob, replay
+from tickbook.cli import backtest, demo, lob, replay
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -14,6 +14,7 @@ app = typer.Typer(
 app.add_typer(lob.app, name="lob")
 app.add_typer(demo.app, name="demo")
 app.add_typer(replay.app, name="replay")
+app.add_typer(backtest.app, name="backtest")
 
 
 def main() -> None:

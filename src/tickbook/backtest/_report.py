@@ -1,0 +1,258 @@
+"""The tear sheet: metrics, equity and drawdown, rolling Sharpe, monthly returns heatmap.
+
+``tear_sheet`` writes one PNG (every chart and the metrics table in one figure) and one
+self-contained HTML page (the same figure embedded, plus the metrics and the monthly returns
+as tables); neither refers to any other file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tickbook.core._checks import refuse
+from tickbook.portfolio import Metrics, compute_metrics, drawdown_series, rolling_sharpe
+
+__all__ = ["TearSheet", "metrics_rows", "monthly_returns", "tear_sheet"]
+
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+@dataclass(frozen=True, slots=True)
+class TearSheet:
+    """Where the report went, and what it showed."""
+
+    html: Path
+    png: Path
+    metrics: Metrics | None
+
+
+def _pct(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{x:.2%}"
+
+
+def _num(x: float) -> str:
+    return "n/a" if math.isnan(x) else ("inf" if math.isinf(x) else f"{x:.2f}")
+
+
+def metrics_rows(m: Metrics | None) -> list[tuple[str, str]]:
+    """Return (label, formatted value) rows for a metrics table."""
+    if m is None:
+        return [("periods", "0")]
+    return [
+        ("Total return", _pct(m.total_return)),
+        ("CAGR", _pct(m.cagr)),
+        ("Volatility (ann.)", _pct(m.volatility)),
+        ("Sharpe", _num(m.sharpe)),
+        ("Sortino", _num(m.sortino)),
+        ("Max drawdown", _pct(m.max_drawdown)),
+        ("Calmar", _num(m.calmar)),
+        ("Win rate", _pct(m.win_rate)),
+        ("Profit factor", _num(m.profit_factor)),
+        ("VaR 95% (hist.)", _pct(m.var_95)),
+        ("CVaR 95% (hist.)", _pct(m.cvar_95)),
+        ("Skew", _num(m.skew)),
+        ("Excess kurtosis", _num(m.kurtosis)),
+        ("Deflated Sharpe (prob.)", _num(m.deflated_sharpe)),
+        ("Periods (win / loss)", f"{m.num_periods} ({m.winning_periods} / {m.losing_periods})"),
+    ]
+
+
+def monthly_returns(returns: Any, index: Any) -> Any:
+    """Return compounded returns per month as a DataFrame: years x (Jan..Dec, Year)."""
+    import pandas as pd
+
+    r = pd.Series(np.asarray(returns, dtype=np.float64), index=pd.DatetimeIndex(index))
+    growth = (1.0 + r).groupby([r.index.year, r.index.month]).prod() - 1.0
+    table = growth.unstack(level=1).reindex(columns=range(1, 13))
+    table.columns = _MONTHS
+    table["Year"] = (1.0 + r).groupby(r.index.year).prod() - 1.0
+    table.index.name = "year"
+    return table
+
+
+def _inputs(result: Any) -> tuple[np.ndarray, Any, Metrics | None, float]:
+    """(returns, dates or None, metrics, periods per year) from any result or a Series."""
+    returns = getattr(result, "returns", None)
+    index = getattr(result, "index", None)
+    if returns is None:  # a Series or an array of returns
+        returns = result
+        index = getattr(result, "index", None)
+    r = np.asarray(getattr(returns, "to_numpy", lambda: returns)(), dtype=np.float64)
+    if r.ndim != 1 or not np.all(np.isfinite(r)):
+        raise refuse("result", "a backtest result or a 1-D series of finite returns", r.shape)
+    if index is not None and type(index).__name__ != "DatetimeIndex":
+        index = None
+    metrics = getattr(result, "metrics", None)
+    if metrics is None and len(r):
+        metrics = compute_metrics(r)
+    return r, index, metrics, 252.0
+
+
+def _figure(r, index, metrics, title, benchmark, window, note):
+    from matplotlib.colors import TwoSlopeNorm
+    from matplotlib.figure import Figure
+
+    x = index if index is not None else np.arange(len(r))
+    equity = np.cumprod(1.0 + r)
+    fig = Figure(figsize=(13, 15), dpi=100, layout="constrained")  # no pyplot: no global state
+    grid = fig.add_gridspec(4, 2, height_ratios=[3.0, 1.3, 1.5, 4.2], width_ratios=[1, 2.2])
+    fig.suptitle(title, fontsize=15, fontweight="bold")
+    if note:
+        fig.supxlabel(note, fontsize=8, color="#555555")  # laid out below the charts
+
+    ax = fig.add_subplot(grid[0, :])
+    ax.plot(x, equity, color="#1f4e79", lw=1.3, label="strategy")
+    if benchmark is not None:
+        b_r, b_label = benchmark
+        ax.plot(x, np.cumprod(1.0 + b_r), color="#999999", lw=1.0, label=b_label)
+    ax.set_yscale("log")
+    ax.set_ylabel("growth of 1 (log)")
+    ax.set_title("Equity curve", loc="left")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="upper left")
+
+    ax_dd = fig.add_subplot(grid[1, :], sharex=ax)
+    dd = drawdown_series(r)
+    ax_dd.fill_between(x, dd * 100, 0, color="#c0392b", alpha=0.5, lw=0)
+    ax_dd.set_ylabel("drawdown %")
+    ax_dd.set_title("Drawdown", loc="left")
+    ax_dd.grid(True, alpha=0.3)
+
+    ax_rs = fig.add_subplot(grid[2, :], sharex=ax)
+    if len(r) > window:
+        rs = rolling_sharpe(r, window, 252.0)
+        ax_rs.plot(x, rs, color="#2e7d32", lw=1.0)
+    ax_rs.axhline(0, color="black", lw=0.7)
+    ax_rs.set_ylabel("Sharpe")
+    ax_rs.set_title(f"Rolling Sharpe ({window} periods, annualized)", loc="left")
+    ax_rs.grid(True, alpha=0.3)
+
+    ax_t = fig.add_subplot(grid[3, 0])
+    ax_t.axis("off")
+    rows = metrics_rows(metrics)
+    table = ax_t.table(cellText=[[v] for _, v in rows], rowLabels=[k for k, _ in rows],
+                       colLabels=["value"], loc="upper center", cellLoc="right")  # fmt: skip
+    table.auto_set_font_size(False)
+    table.set_fontsize(10)
+    table.scale(0.75, 1.45)
+    ax_t.set_title("Metrics", loc="left")
+
+    ax_h = fig.add_subplot(grid[3, 1])
+    if index is not None and len(r):
+        months = monthly_returns(r, index)
+        values = months[_MONTHS].to_numpy() * 100
+        finite = values[np.isfinite(values)]
+        span = max(float(np.abs(finite).max()) if finite.size else 1.0, 1e-9)
+        image = ax_h.imshow(values, cmap="RdYlGn", aspect="auto",
+                            norm=TwoSlopeNorm(vcenter=0.0, vmin=-span, vmax=span))  # fmt: skip
+        ax_h.set_xticks(range(12), _MONTHS)
+        ax_h.set_yticks(range(len(months)), [str(y) for y in months.index])
+        small = len(months) > 20
+        for (i, j), v in np.ndenumerate(values):
+            if np.isfinite(v):
+                ax_h.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=6 if small else 8)
+        fig.colorbar(image, ax=ax_h, label="monthly return %", shrink=0.8)
+        ax_h.set_title("Monthly returns (%)", loc="left")
+    else:
+        ax_h.axis("off")
+        ax_h.text(0.5, 0.5, "no dates: no monthly table", ha="center", va="center")
+    return fig
+
+
+def _html(title, metrics, png_bytes, months, note) -> str:
+    rows = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+        for k, v in metrics_rows(metrics)
+    )
+    monthly = ""
+    if months is not None:
+        head = "".join(f"<th>{c}</th>" for c in ["", *months.columns])
+        body = []
+        for year, row in months.iterrows():
+            cells = []
+            for v in row.to_numpy():
+                if not np.isfinite(v):
+                    cells.append("<td></td>")
+                    continue
+                alpha = min(abs(v) / 0.1, 1.0) * 0.75
+                color = f"rgba(46,125,50,{alpha:.2f})" if v >= 0 else f"rgba(192,57,43,{alpha:.2f})"
+                cells.append(f'<td style="background:{color}">{v:.1%}</td>')
+            body.append(f"<tr><th>{year}</th>{''.join(cells)}</tr>")
+        monthly = (
+            "<h2>Monthly returns</h2><table class='m'><thead><tr>"
+            f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        )
+    image = base64.b64encode(png_bytes).decode("ascii")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1300px; color: #222; }}
+table {{ border-collapse: collapse; margin: 1em 0; }}
+th, td {{ padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: right; }}
+th {{ text-align: left; }}
+table.m td, table.m th {{ font-size: 12px; padding: 2px 6px; }}
+img {{ max-width: 100%; }}
+</style></head><body>
+<h1>{html.escape(title)}</h1>
+{f"<p>{html.escape(note)}</p>" if note else ""}
+<h2>Metrics</h2><table>{rows}</table>
+<h2>Charts</h2><img alt="equity, drawdown, rolling Sharpe and monthly returns"
+ src="data:image/png;base64,{image}">
+{monthly}
+<p><small>Written by tickbook. Returns are per period; annualized at 252 periods a year.</small></p>
+</body></html>
+"""
+
+
+def tear_sheet(
+    result: Any,
+    out_dir: str | Path,
+    title: str = "Backtest",
+    *,
+    benchmark: Any = None,
+    benchmark_label: str = "benchmark",
+    rolling_window: int = 126,
+    name: str = "tearsheet",
+    note: str = "",
+) -> TearSheet:
+    """Write ``<name>.png`` and ``<name>.html`` for ``result`` into ``out_dir``.
+
+    Args:
+        result: a ``BacktestResult``, ``StrategyResult``, ``WalkForwardResult`` or a pandas
+            Series of returns (dates give the monthly table).
+        out_dir: folder to write to (created if missing).
+        title: the report's heading.
+        benchmark: returns of a benchmark over the same periods, drawn on the equity chart.
+        benchmark_label: its legend label.
+        rolling_window: periods of the rolling Sharpe ratio.
+        name: file name stem.
+        note: a line of caveats printed under the title (HTML) and at the foot (PNG).
+    """
+    import io
+
+    r, index, metrics, _ = _inputs(result)
+    bench = None
+    if benchmark is not None:
+        b = np.asarray(getattr(benchmark, "to_numpy", lambda: benchmark)(), dtype=np.float64)
+        if b.shape != r.shape:
+            raise refuse("benchmark", f"{len(r)} returns like the result", b.shape)
+        bench = (b, benchmark_label)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    fig = _figure(r, index, metrics, title, bench, rolling_window, note)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    png_bytes = buffer.getvalue()
+    png = out / f"{name}.png"
+    png.write_bytes(png_bytes)
+    months = monthly_returns(r, index) if index is not None and len(r) else None
+    page = out / f"{name}.html"
+    page.write_text(_html(title, metrics, png_bytes, months, note), encoding="utf-8")
+    return TearSheet(html=page, png=png, metrics=metrics)
