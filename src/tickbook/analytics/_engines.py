@@ -260,7 +260,7 @@ def stochrsi(period: Any = 14, fastk_period: Any = 5, fastd_period: Any = 3) -> 
 
 
 def willr(period: Any = 14) -> Engine:
-    p = check_period(period, "period")
+    p = check_period(period, "period", lo=2)
     return Engine(
         "willr", HLC, ("willr",), p - 1, "_kernels_range.willr", (p,),
         lambda n: (_tg(), _cnt(n), _z(p, n), _z(p, n), _neg(n), _z(n), _neg(n), _z(n)),

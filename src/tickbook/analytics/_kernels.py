@@ -46,7 +46,7 @@ MOM, ROC, ROCP, ROCR = 0, 1, 2, 3
 @njit(cache=True, nogil=True)
 def screen(started, a, b, c, d):
     """Classify one bar of up to four inputs: 0 use it, 1 skip (not listed yet), 2 bad."""
-    if a - a == 0.0 and b - b == 0.0 and c - c == 0.0 and d - d == 0.0:
+    if math.isfinite(a) and math.isfinite(b) and math.isfinite(c) and math.isfinite(d):
         return 0
     if not started and a != a and b != b and c != c and d != d:
         return 1
