@@ -2,6 +2,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tickbook.book import Exchange, MultiExchange
 from tickbook.core import DataError, ValidationError
@@ -218,3 +220,46 @@ def test_current_weights_and_snapshot():
     snap = pf.snapshot()
     assert snap["num_positions"] == 2 and snap["equity"] == 100_000_00
     assert np.isclose(sum(snap["weights"].values()), 0.75)
+
+
+def test_plan_lists_the_orders_without_sending_them():
+    pf = Portfolio(1_000_000_00)
+    pf.rebalance_simple({"A": 0.5, "B": 0.5}, {"A": 100_00, "B": 100_00})
+    before = pf.to_dict()
+    orders = pf.plan({"A": 0.2, "C": 0.3, "B": 0.5}, {"A": 100_00, "B": 100_00, "C": 50_00})
+    assert orders == [("A", -3000.0), ("C", 6000.0)]  # sells first
+    assert pf.to_dict() == before
+
+
+def test_trade_on_book_books_each_trade():
+    pf = Portfolio(1_000_000_00, CostModel(commission_bps=1))
+    ex = Exchange()
+    ex.submit_limit("sell", 100_00, 10)
+    ex.submit_limit("sell", 100_50, 10)
+    fill = pf.trade_on_book("A", 15, ex)
+    assert fill.quantity == 15 and fill.notional == 10 * 100_00 + 5 * 100_50
+    assert fill.cost == round(fill.notional * 1e-4)
+    assert pf.cash == 1_000_000_00 - fill.notional - fill.cost
+    with pytest.raises(ValidationError) as info:
+        pf.trade_on_book("A", 1.5, ex)
+    assert info.value.field == "shares"
+
+
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from("ABCDE"), st.floats(0, 1), min_size=1),
+        min_size=1, max_size=8,
+    ),
+    st.lists(st.integers(1_00, 500_00), min_size=5, max_size=5),
+    st.sampled_from([0.0, 10.0, 100.0]),
+    st.sampled_from([1.0, 0.001]),
+)  # fmt: skip
+def test_long_books_never_borrow(targets_list, prices, bps, step):
+    pf = Portfolio(100_000_00, CostModel(commission_bps=bps), quantity_step=step)
+    for k, targets in enumerate(targets_list):
+        total = sum(targets.values())
+        scaled = {s: w / total for s, w in targets.items()} if total > 1 else targets
+        bar = {s: p + 7 * k for s, p in zip("ABCDE", prices, strict=True)}
+        pf.rebalance_simple(scaled, bar)
+        assert pf.cash >= 0
+        assert all(p.quantity >= 0 for p in pf.positions().values())
