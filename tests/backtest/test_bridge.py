@@ -272,7 +272,8 @@ def test_the_bridge_and_the_portfolio_share_their_rules():
 def test_the_kernel_releases_the_gil():
     from tickbook.backtest import _kernels
 
-    assert _kernels.simulate.targetoptions["nogil"]
+    if hasattr(_kernels.simulate, "targetoptions"):  # compiled (not under NUMBA_DISABLE_JIT)
+        assert _kernels.simulate.targetoptions["nogil"]
     prices, rng = _panel(4, 200, 30)
     w = _weights(rng, 200, 30)
     out = [None, None]
