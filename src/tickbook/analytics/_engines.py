@@ -93,10 +93,6 @@ def _z(*shape: int) -> np.ndarray:
     return np.zeros(shape)
 
 
-def _neg(n: int) -> np.ndarray:
-    return np.full(n, -1, dtype=np.int64)
-
-
 def _k(period: int) -> float:
     return 2.0 / (period + 1)
 
@@ -224,9 +220,19 @@ def rsi(period: Any = 14) -> Engine:
     )  # fmt: skip
 
 
+def _extremes(n: int, period: int) -> tuple[np.ndarray, ...]:
+    raw = np.zeros((2, period, n))
+    suf = np.empty((2, period, n))
+    suf[0] = -np.inf
+    suf[1] = np.inf
+    pre = np.empty((2, n))
+    pre[0] = -np.inf
+    pre[1] = np.inf
+    return raw, suf, pre
+
+
 def _stoch_state(n: int, fastk: int, slowk: int, slowd: int) -> tuple[Any, ...]:
-    ext = np.full((2, n), -1, dtype=np.int64)
-    return ext, _z(fastk, n), _z(fastk, n), _z(4, n), _z(slowk, n), _z(slowd, n)
+    return (*_extremes(n, fastk), _z(2, n), _z(slowk, n), _z(slowd, n))
 
 
 def stoch(fastk_period: Any = 5, slowk_period: Any = 3, slowd_period: Any = 3) -> Engine:
@@ -254,8 +260,7 @@ def stochrsi(period: Any = 14, fastk_period: Any = 5, fastd_period: Any = 3) -> 
     fd = check_period(fastd_period, "fastd_period")
     return Engine(
         "stochrsi", CLOSE, ("k", "d"), p + fk + fd - 2, "_kernels_range.stochrsi", (p, fk, fd),
-        lambda n: (_tg(), _cnt(n), _z(3, n), np.full((2, n), -1, dtype=np.int64), _z(fk, n),
-                   _z(3, n), _z(fd, n)),
+        lambda n: (_tg(), _cnt(n), _z(3, n), *_extremes(n, fk), _z(1, n), _z(fd, n)),
     )  # fmt: skip
 
 
@@ -263,7 +268,7 @@ def willr(period: Any = 14) -> Engine:
     p = check_period(period, "period", lo=2)
     return Engine(
         "willr", HLC, ("willr",), p - 1, "_kernels_range.willr", (p,),
-        lambda n: (_tg(), _cnt(n), _z(p, n), _z(p, n), _neg(n), _z(n), _neg(n), _z(n)),
+        lambda n: (_tg(), _cnt(n), *_extremes(n, p)),
     )  # fmt: skip
 
 

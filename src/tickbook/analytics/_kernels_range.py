@@ -2,8 +2,8 @@
 
 Same contract as ``_kernels``: resumable state, leading NaN means "not listed yet", any other
 non-finite input stops the kernel with ``1 + t * n_symbols + j``; the arithmetic follows
-TA-Lib's C code step for step. Rolling highs and lows keep the extreme and its age, and rescan
-the window only when the extreme leaves it (as TA-Lib does).
+TA-Lib's C code step for step. Rolling highs and lows use van Herk / Gil-Werman blocks (three
+comparisons per bar, no rescans); extremes are exact, so any algorithm gives TA-Lib's values.
 """
 
 import numpy as np
@@ -14,9 +14,8 @@ from tickbook.analytics._kernels import EPS_ZERO, screen
 __all__ = [
     "atr",
     "cci",
+    "close_block",
     "dmi",
-    "rescan_max",
-    "rescan_min",
     "rsi",
     "stoch",
     "stochrsi",
@@ -25,6 +24,8 @@ __all__ = [
 ]
 
 NAN = np.nan
+NEG_INF = -np.inf
+POS_INF = np.inf
 
 # Modes of ``atr``.
 TRANGE, ATR, NATR = 0, 1, 2
@@ -90,37 +91,17 @@ def rsi(x, period, cnt, prev, gain, loss, out):
 
 
 @njit(cache=True, nogil=True)
-def rescan_max(ring, j, first, now, period):
-    """Highest value of column ``j`` over times ``first..now``: return (time, value)."""
-    slot = first % period
-    bt = first
-    bv = ring[slot, j]
-    for tt in range(first + 1, now + 1):
-        slot += 1
-        if slot == period:
-            slot = 0
-        x = ring[slot, j]
-        if x > bv:
-            bv = x
-            bt = tt
-    return bt, bv
-
-
-@njit(cache=True, nogil=True)
-def rescan_min(ring, j, first, now, period):
-    """Lowest value of column ``j`` over times ``first..now``: return (time, value)."""
-    slot = first % period
-    bt = first
-    bv = ring[slot, j]
-    for tt in range(first + 1, now + 1):
-        slot += 1
-        if slot == period:
-            slot = 0
-        x = ring[slot, j]
-        if x < bv:
-            bv = x
-            bt = tt
-    return bt, bv
+def close_block(raw, suf, period):
+    """Suffix highest highs and lowest lows of the block of ``period`` rows just completed."""
+    ncol = raw.shape[2]
+    last = period - 1
+    for j in range(ncol):
+        suf[0, last, j] = raw[0, last, j]
+        suf[1, last, j] = raw[1, last, j]
+    for k in range(period - 2, -1, -1):
+        for j in range(ncol):
+            suf[0, k, j] = max(raw[0, k, j], suf[0, k + 1, j])
+            suf[1, k, j] = min(raw[1, k, j], suf[1, k + 1, j])
 
 
 @njit(cache=True, nogil=True)
@@ -131,18 +112,22 @@ def fast_k(c, highest, lowest):
 
 
 @njit(cache=True, nogil=True)
-def stoch(high, low, close, fastk, slowk, slowd, tg, cnt, ext, ring_h, ring_l, sums, rk, rd,
+def stoch(high, low, close, fastk, slowk, slowd, tg, cnt, raw, suf, pre, sums, rk, rd,
           out_k, out_d):  # fmt: skip
     """Stochastic oscillator (TA-Lib STOCH with SMA smoothing; STOCHF when ``slowk`` is 1).
 
-    ``ext`` rows: time of the highest, time of the lowest (int); ``sums`` rows: highest,
-    lowest, sum of the %K SMA, sum of the %D SMA; ``rk``/``rd``: rings of the two SMAs.
+    Highest high and lowest low of the last ``fastk`` rows by van Herk / Gil-Werman: rows
+    fall in blocks of ``fastk``; the window is the suffix extreme of the previous block
+    (``suf``, rebuilt from ``raw`` as each block completes) against the running extreme of
+    the current one (``pre``). Bars before a symbol's first hold -inf/+inf, which never win.
+    ``sums``: the running sums of the %K and %D averages, whose rings are ``rk`` and ``rd``.
     """
     nrow, ncol = close.shape
     for t in range(nrow):
         now = tg[0]
         tg[0] += 1
-        sh = now % fastk
+        i = now % fastk
+        tail = i + 1 < fastk
         sk = now % slowk
         ok = (now + 1) % slowk
         sd = now % slowd
@@ -157,56 +142,61 @@ def stoch(high, low, close, fastk, slowk, slowd, tg, cnt, ext, ring_h, ring_l, s
             out_k[t, j] = NAN
             out_d[t, j] = NAN
             if s == 1:
+                raw[0, i, j] = NEG_INF
+                raw[1, i, j] = POS_INF
+                if i == 0:
+                    pre[0, j] = NEG_INF
+                    pre[1, j] = POS_INF
                 continue
             n = cnt[j] + 1
             cnt[j] = n
-            ring_h[sh, j] = h
-            ring_l[sh, j] = lo
-            first = now - min(n, fastk) + 1
-            if ext[0, j] < first:
-                ext[0, j], sums[0, j] = rescan_max(ring_h, j, first, now, fastk)
-            elif h >= sums[0, j]:
-                ext[0, j] = now
-                sums[0, j] = h
-            if ext[1, j] < first:
-                ext[1, j], sums[1, j] = rescan_min(ring_l, j, first, now, fastk)
-            elif lo <= sums[1, j]:
-                ext[1, j] = now
-                sums[1, j] = lo
+            raw[0, i, j] = h
+            raw[1, i, j] = lo
+            if i > 0:
+                h = max(pre[0, j], h)
+                lo = min(pre[1, j], lo)
+            pre[0, j] = h
+            pre[1, j] = lo
+            if tail:
+                h = max(h, suf[0, i + 1, j])
+                lo = min(lo, suf[1, i + 1, j])
             if n < fastk:
                 continue
-            k = fast_k(c, sums[0, j], sums[1, j])
+            k = fast_k(c, h, lo)
             nk = n - fastk + 1
             rk[sk, j] = k
-            acc = sums[2, j] + k
+            acc = sums[0, j] + k
             if nk < slowk:
-                sums[2, j] = acc
+                sums[0, j] = acc
                 continue
             k2 = acc / slowk
-            sums[2, j] = acc - rk[ok, j]
+            sums[0, j] = acc - rk[ok, j]
             rd[sd, j] = k2
-            acc = sums[3, j] + k2
+            acc = sums[1, j] + k2
             if nk - slowk + 1 < slowd:
-                sums[3, j] = acc
+                sums[1, j] = acc
                 continue
             out_k[t, j] = k2
             out_d[t, j] = acc / slowd
-            sums[3, j] = acc - rd[od, j]
+            sums[1, j] = acc - rd[od, j]
+        if not tail:
+            close_block(raw, suf, fastk)
     return 0
 
 
 @njit(cache=True, nogil=True)
-def stochrsi(x, period, fastk, fastd, tg, cnt, wilder, ext, ring, sums, rd, out_k, out_d):
+def stochrsi(x, period, fastk, fastd, tg, cnt, wilder, raw, suf, pre, sums, rd, out_k, out_d):
     """Stochastic RSI (TA-Lib STOCHRSI): a fast stochastic of the RSI series.
 
-    ``wilder`` rows: previous close, average gain, average loss; ``ext``/``sums`` as in
-    ``stoch`` (highest, lowest RSI, and the %D sum); ``ring``: the RSI window.
+    ``wilder`` rows: previous close, average gain, average loss; the RSI's window extremes as
+    in ``stoch`` (the RSI stands in for high, low and close); ``sums``/``rd``: the %D average.
     """
     nrow, ncol = x.shape
     for t in range(nrow):
         now = tg[0]
         tg[0] += 1
-        sh = now % fastk
+        i = now % fastk
+        tail = i + 1 < fastk
         sd = now % fastd
         od = (now + 1) % fastd
         for j in range(ncol):
@@ -216,80 +206,92 @@ def stochrsi(x, period, fastk, fastd, tg, cnt, wilder, ext, ring, sums, rd, out_
                 return 1 + t * ncol + j
             out_k[t, j] = NAN
             out_d[t, j] = NAN
-            if s == 1:
-                continue
             c = cnt[j] + 1
-            cnt[j] = c
-            wilder[0, j], wilder[1, j], wilder[2, j], r = rsi_step(
-                c, v, period, wilder[0, j], wilder[1, j], wilder[2, j]
-            )
-            if c <= period:
+            if s == 0:
+                cnt[j] = c
+                wilder[0, j], wilder[1, j], wilder[2, j], r = rsi_step(
+                    c, v, period, wilder[0, j], wilder[1, j], wilder[2, j]
+                )
+            if s == 1 or c <= period:  # no RSI yet: a bar that never wins the extremes
+                raw[0, i, j] = NEG_INF
+                raw[1, i, j] = POS_INF
+                if i == 0:
+                    pre[0, j] = NEG_INF
+                    pre[1, j] = POS_INF
                 continue
             n = c - period
-            ring[sh, j] = r
-            first = now - min(n, fastk) + 1
-            if ext[0, j] < first:
-                ext[0, j], sums[0, j] = rescan_max(ring, j, first, now, fastk)
-            elif r >= sums[0, j]:
-                ext[0, j] = now
-                sums[0, j] = r
-            if ext[1, j] < first:
-                ext[1, j], sums[1, j] = rescan_min(ring, j, first, now, fastk)
-            elif r <= sums[1, j]:
-                ext[1, j] = now
-                sums[1, j] = r
+            raw[0, i, j] = r
+            raw[1, i, j] = r
+            h = r
+            lo = r
+            if i > 0:
+                h = max(pre[0, j], h)
+                lo = min(pre[1, j], lo)
+            pre[0, j] = h
+            pre[1, j] = lo
+            if tail:
+                h = max(h, suf[0, i + 1, j])
+                lo = min(lo, suf[1, i + 1, j])
             if n < fastk:
                 continue
-            k = fast_k(r, sums[0, j], sums[1, j])
+            k = fast_k(r, h, lo)
             rd[sd, j] = k
-            acc = sums[2, j] + k
+            acc = sums[0, j] + k
             if n - fastk + 1 < fastd:
-                sums[2, j] = acc
+                sums[0, j] = acc
                 continue
             out_k[t, j] = k
             out_d[t, j] = acc / fastd
-            sums[2, j] = acc - rd[od, j]
+            sums[0, j] = acc - rd[od, j]
+        if not tail:
+            close_block(raw, suf, fastk)
     return 0
 
 
 @njit(cache=True, nogil=True)
-def willr(high, low, close, period, tg, cnt, ring_h, ring_l, hi_t, hi_v, lo_t, lo_v, out):
-    """Williams' %R (TA-Lib WILLR): from 0 (at the high) to -100 (at the low)."""
+def willr(high, low, close, period, tg, cnt, raw, suf, pre, out):
+    """Williams' %R (TA-Lib WILLR): from 0 (at the high) to -100 (at the low).
+
+    Window extremes as in ``stoch``.
+    """
     nrow, ncol = close.shape
     for t in range(nrow):
         now = tg[0]
         tg[0] += 1
-        slot = now % period
+        i = now % period
+        tail = i + 1 < period
         for j in range(ncol):
             h = high[t, j]
             lo = low[t, j]
             c = close[t, j]
             s = screen(cnt[j] > 0, h, lo, c, c)
-            if s == 1:
-                out[t, j] = NAN
-                continue
             if s == 2:
                 return 1 + t * ncol + j
+            out[t, j] = NAN
+            if s == 1:
+                raw[0, i, j] = NEG_INF
+                raw[1, i, j] = POS_INF
+                if i == 0:
+                    pre[0, j] = NEG_INF
+                    pre[1, j] = POS_INF
+                continue
             n = cnt[j] + 1
             cnt[j] = n
-            ring_h[slot, j] = h
-            ring_l[slot, j] = lo
-            first = now - min(n, period) + 1
-            if hi_t[j] < first:
-                hi_t[j], hi_v[j] = rescan_max(ring_h, j, first, now, period)
-            elif h >= hi_v[j]:
-                hi_t[j] = now
-                hi_v[j] = h
-            if lo_t[j] < first:
-                lo_t[j], lo_v[j] = rescan_min(ring_l, j, first, now, period)
-            elif lo <= lo_v[j]:
-                lo_t[j] = now
-                lo_v[j] = lo
-            if n < period:
-                out[t, j] = NAN
-                continue
-            diff = (hi_v[j] - lo_v[j]) / -100.0
-            out[t, j] = (hi_v[j] - c) / diff if diff != 0.0 else 0.0
+            raw[0, i, j] = h
+            raw[1, i, j] = lo
+            if i > 0:
+                h = max(pre[0, j], h)
+                lo = min(pre[1, j], lo)
+            pre[0, j] = h
+            pre[1, j] = lo
+            if tail:
+                h = max(h, suf[0, i + 1, j])
+                lo = min(lo, suf[1, i + 1, j])
+            if n >= period:
+                diff = (h - lo) / -100.0
+                out[t, j] = (h - c) / diff if diff != 0.0 else 0.0
+        if not tail:
+            close_block(raw, suf, period)
     return 0
 
 
