@@ -12,7 +12,9 @@ users must do with them:
 - vectorbt: ``Portfolio.from_orders(size_type="targetpercent", group_by=True,
   cash_sharing=True, call_seq="auto", fees=...)`` and its ``value()``.
 
-ns per op is per (bar, symbol) cell. ``extras`` prints the final equity of each and the gap
+A last case starts both from the reference documents' rows of ``(symbol, int price)`` and
+``(symbol, weight)``: tickbook reads them as they are, nanobook 0.19 needs its prices wrapped
+in ``BarPrices`` first. ns per op is per (bar, symbol) cell. ``extras`` prints the final equity of each and the gap
 between them (nanobook does not sell before it buys; see tests/backtest).
 """
 
@@ -85,6 +87,34 @@ def run_vectorbt(weights: np.ndarray, close: np.ndarray):
     return pf.value().to_numpy()
 
 
+def reference_rows(weights: np.ndarray, close: np.ndarray) -> tuple[list, list]:
+    """The reference documents' input: rows of (symbol, weight) and (symbol, int price)."""
+    names = [f"S{i:04d}" for i in range(close.shape[1])]
+    prices = [list(zip(names, row, strict=True)) for row in close.astype(np.int64).tolist()]
+    targets = [list(zip(names, row, strict=True)) for row in weights.tolist()]
+    return targets, prices
+
+
+def run_tickbook_rows(targets: list, prices: list):
+    from tickbook.backtest import backtest_weights
+
+    return backtest_weights(targets, prices, CASH, FEE_BPS, quantity_step=0).equity_curve
+
+
+def run_nanobook_rows(targets: list, prices: list):
+    bar = nanobook.BarPrices
+    wrapped = [[(s, bar(p, p, p, p)) for s, p in row] for row in prices]
+    result = nanobook.backtest_weights(
+        targets,
+        wrapped,
+        CASH,
+        nanobook.CostModel(commission_bps=FEE_BPS),
+        nanobook.FillPolicy.SignalBarClose,
+        quantity_step=1,
+    )
+    return np.asarray(result["equity_curve"][1:], dtype=np.float64)
+
+
 def _runners(weights, close, peers=True):
     out = {"tickbook": lambda: run_tickbook(weights, close)}
     if peers and nanobook is not None:
@@ -117,6 +147,11 @@ def cases(quick: bool) -> list[Case]:
             repeat=2 if big else 5,
         )
         out.append(case)
+    targets, prices = reference_rows(*panel(2520, 500))
+    runners = {"tickbook": lambda: run_tickbook_rows(targets, prices)}
+    if nanobook is not None and not quick:
+        runners["nanobook"] = lambda: run_nanobook_rows(targets, prices)
+    out.append(Case("backtest", "rows input 2520x500", 2520 * 500, runners, unit="cell", repeat=3))
     return out
 
 

@@ -1,4 +1,20 @@
-"""Backtests: the weight-schedule bridge, strategies, event-driven replay, research, reports."""
+"""Backtests: the weight-schedule bridge, strategies, event-driven replay, research, reports.
+
+- ``backtest_weights(weight_schedule, price_schedule, initial_cash, cost_bps,
+  periods_per_year, risk_free, stop_cfg)``: rows of ``(symbol, weight)`` and
+  ``(symbol, price)`` as the reference documents show, or numpy arrays / pandas DataFrames
+  (dates x symbols: the fast path). One Numba kernel with the GIL released; sells before
+  buys; fills at the signal bar's close or the next bar's open; fixed and trailing stops.
+  A symbol with no price in a bar is not traded and is valued at its last price.
+- ``run_backtest(strategy, price_series, ...)``: a ``Strategy`` (or a plain function) asked
+  for weights at every bar, trading a ``Portfolio``; ``EqualWeight``,
+  ``CrossSectionalMomentum``.
+- ``run_event_driven(...)``: bars or ticks replayed, orders routed through tickbook's
+  ``Exchange`` with latency and a slippage model (``FixedBps``, ``SpreadCross``,
+  ``SquareRootImpact``).
+- ``sweep`` (process pool or Dask), ``grid_search``, ``walk_forward``, ``optuna_search``.
+- ``tear_sheet`` (HTML + PNG), ``load_panel``, ``demo_report`` (the README's backtest).
+"""
 
 from tickbook.backtest._bridge import (
     BacktestResult,

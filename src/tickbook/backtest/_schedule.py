@@ -146,10 +146,12 @@ def _from_frames(weights: Any, parts: dict[str, Any]) -> Schedule:
 
 
 def _bar_fields(value: Any) -> tuple[Any, Any, Any, Any] | None:
-    if hasattr(value, "close") and hasattr(value, "open"):
-        return value.open, value.high, value.low, value.close
+    if isinstance(value, int | float | np.number):
+        return None
     if isinstance(value, tuple | list) and len(value) == 4:
         return tuple(value)  # type: ignore[return-value]
+    if hasattr(value, "close") and hasattr(value, "open"):
+        return value.open, value.high, value.low, value.close
     return None
 
 
@@ -178,27 +180,60 @@ def _from_rows(weight_rows: Any, price_rows: Sequence[Any]) -> Schedule:
             column[name] = j
         return j
 
+    last: list[Any] = [None, None]  # the previous row's symbols and their columns
+
+    def fast(row: Any, field: str, integral: bool) -> tuple[np.ndarray, np.ndarray] | None:
+        # the common case in C loops: a list of (str, number) pairs with known symbols, often
+        # the same symbols in the same order as the row before
+        if not row:
+            return np.zeros(0, np.int64), np.zeros(0)
+        try:
+            keys, values = zip(*row, strict=True)
+            if keys == last[0]:
+                idx = last[1]
+            else:
+                idx = np.array(list(map(column.__getitem__, keys)), dtype=np.int64)
+                if len(set(keys)) != len(keys):
+                    return None
+                last[0], last[1] = keys, idx
+        except (TypeError, ValueError, KeyError):
+            return None
+        arr = np.array(values)
+        if arr.ndim != 1 or arr.dtype.kind not in ("iu" if integral else "iuf"):
+            return None
+        if integral and arr.min() <= 0:
+            return None
+        if not integral and not np.isfinite(arr).all():
+            return None
+        return idx, arr.astype(np.float64)
+
     price_cells = []
     for t, row in enumerate(price_rows):
         field = f"price_schedule[{t}]"
-        cols, vals = [], []
-        for pair in _iter_pairs(row, field):
-            name, value = pair
-            j = col(name, field)
-            bar = _bar_fields(value)
-            if bar is not None:
-                ohlc[(t, j)] = bar
-                value = bar[3]
-            cols.append(j)
-            vals.append(value)
-        price_cells.append(_cells(cols, vals, field, integral=True))
+        got = None if isinstance(row, Mapping) else fast(row, field, True)
+        if got is None:
+            cols, vals = [], []
+            for pair in _iter_pairs(row, field):
+                name, value = pair
+                j = col(name, field)
+                bar = _bar_fields(value)
+                if bar is not None:
+                    ohlc[(t, j)] = bar
+                    value = bar[3]
+                cols.append(j)
+                vals.append(value)
+            got = _cells(cols, vals, field, integral=True)
+        price_cells.append(got)
     for t, row in enumerate(weight_rows):
         field = f"weight_schedule[{t}]"
-        cols, vals = [], []
-        for name, value in _iter_pairs(row, field):
-            cols.append(col(name, field))
-            vals.append(value)
-        cells.append(_cells(cols, vals, field, integral=False))
+        got = None if isinstance(row, Mapping) else fast(row, field, False)
+        if got is None:
+            cols, vals = [], []
+            for name, value in _iter_pairs(row, field):
+                cols.append(col(name, field))
+                vals.append(value)
+            got = _cells(cols, vals, field, integral=False)
+        cells.append(got)
     order = np.argsort(np.array(names, dtype=object)) if names else np.zeros(0, np.int64)
     rank = np.empty(len(names), dtype=np.int64)
     rank[order] = np.arange(len(names))
