@@ -14,8 +14,9 @@ users must do with them:
 
 A last case starts both from the reference documents' rows of ``(symbol, int price)`` and
 ``(symbol, weight)``: tickbook reads them as they are, nanobook 0.19 needs its prices wrapped
-in ``BarPrices`` first. ns per op is per (bar, symbol) cell. ``extras`` prints the final equity of each and the gap
-between them (nanobook does not sell before it buys; see tests/backtest).
+in ``BarPrices`` first. ns per op is per (bar, symbol) cell. ``extras`` prints the final
+equity of each and the gap between them (nanobook does not sell before it buys; see
+tests/backtest).
 """
 
 from __future__ import annotations
