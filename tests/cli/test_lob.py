@@ -33,7 +33,8 @@ def test_lob_command_reads_a_script_and_sets_the_exit_code(tmp_path):
     assert loaded.exit_code == 0 and "loaded" in loaded.output
 
 
-def test_demo_session_runs():
-    result = runner.invoke(app, ["demo", "--no-speed"])
+def test_demo_session_runs(tmp_path):
+    result = runner.invoke(app, ["demo", "--no-speed", "--out", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     assert "stp" in result.output or "own order" in result.output
+    assert (tmp_path / "demo" / "tearsheet.html").exists()

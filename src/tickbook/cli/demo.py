@@ -102,9 +102,18 @@ def _speed(n: int) -> None:
 def demo(
     orders: Annotated[int, typer.Option(help="Orders per timed workload.", min=1000)] = 100_000,
     speed: Annotated[bool, typer.Option(help="Run the speed summary after the session.")] = True,
+    backtest: Annotated[
+        bool, typer.Option(help="Run the backtest on the embedded real price panel too.")
+    ] = True,
+    out: Annotated[str, typer.Option(help="Folder for the backtest report.")] = "reports/demo",
 ) -> None:
-    """Run a scripted exchange session, then a short speed summary against nanobook."""
+    """Run a scripted exchange session, a speed summary against nanobook, and a backtest."""
     _session()
     if speed:
         console.rule("[bold]speed")
         _speed(orders)
+    if backtest:
+        from tickbook.backtest import demo_report
+
+        console.rule("[bold]backtest on a real daily panel")
+        console.print(demo_report(out))
