@@ -186,6 +186,17 @@ def model_stop(m: RefExchange, oid: int) -> tuple[Any, ...] | None:
 def assert_same(ex: Exchange, m: RefExchange, step: int, op: Op, seen_trades: int) -> None:
     where = f"after step {step}: {op}"
     assert engine_book(ex) == model_book(m), where
+    bids, asks = m.book.levels(0), m.book.levels(1)
+    top = ex.depth(2)  # a cached view: must follow every change of the book
+    assert (top.bids, top.asks) == (bids[:2], asks[:2]), where
+    if bids and asks:
+        (bid, bid_qty, _), (ask, ask_qty, _) = bids[0], asks[0]
+        assert top.spread() == ex.spread() == ask - bid
+        assert top.mid_price() == (bid + ask) / 2
+        assert top.weighted_mid() == (bid * ask_qty + ask * bid_qty) / (bid_qty + ask_qty)
+    shown = sum(q for _, q, _ in bids[:2]), sum(q for _, q, _ in asks[:2])
+    if sum(shown):
+        assert top.imbalance() == (shown[0] - shown[1]) / sum(shown)
     for oid in range(1, m.next_id + 1):
         assert engine_order(ex, oid) == model_order(m, oid), f"order {oid} {where}"
         assert engine_stop(ex, oid) == model_stop(m, oid), f"stop {oid} {where}"
@@ -299,6 +310,24 @@ def test_save_and_load_rebuild_the_same_state(ops):
         ex.save(path)
         loaded = Exchange.load(path)
     assert engine_fingerprint(loaded) == engine_fingerprint(ex)
+
+
+@settings(max_examples=scaled(150), **SETTINGS)
+@given(op_sequences(max_size=40), op_sequences(max_size=30))
+def test_compacting_changes_nothing_observable_now_or_later(before, after):
+    plain, compacted = Exchange(), Exchange()
+    for op in before:
+        call(plain, op)
+        call(compacted, op)
+    plain.clear_order_history()
+    compacted.clear_order_history()
+
+    compacted.compact()
+
+    assert engine_fingerprint(compacted) == engine_fingerprint(plain)
+    for op in after:
+        assert engine_outcome(op[0], call(compacted, op)) == engine_outcome(op[0], call(plain, op))
+    assert engine_fingerprint(compacted) == engine_fingerprint(plain)
 
 
 def expected_batch_rows(op: Op, res: Any) -> list[tuple[int, ...] | None]:
