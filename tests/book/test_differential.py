@@ -10,6 +10,9 @@ saving and loading it, and running it as one batch all rebuild the same state.
 
 from __future__ import annotations
 
+import ast
+import importlib
+import os
 import tempfile
 from collections import defaultdict
 from dataclasses import astuple
@@ -18,6 +21,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from numba import config
+from numba.core.registry import CPUDispatcher
 
 from tests.reference.book_model import (
     RefError,
@@ -405,3 +409,38 @@ def test_an_empty_batch_changes_nothing():
 
     assert len(results) == 0 and len(trades) == 0
     assert engine_fingerprint(ex) == before
+
+
+def book_dependencies(module: str, seen: set[str] | None = None) -> set[str]:
+    """The ``tickbook.book`` modules that ``module`` imports from, transitively."""
+    seen = set() if seen is None else seen
+    source = importlib.import_module(f"tickbook.book.{module}").__file__
+    for node in ast.walk(ast.parse(Path(source).read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tickbook.book."):
+            name = node.module.rsplit(".", 1)[1]
+            if name not in seen:
+                seen.add(name)
+                book_dependencies(name, seen)
+    return seen
+
+
+def test_no_cached_kernel_is_older_than_the_code_it_compiles_in():
+    # Numba's cache=True checks only the caller's own file: after an edit to _stops.py, the
+    # cached kernels of _kernels.py still run the old _run_stops (numba/numba#1833). A stale
+    # cache makes every compiled test here check old code; clear src/tickbook/book/__pycache__.
+    if config.DISABLE_JIT or os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    book = Path(importlib.import_module("tickbook.book").__file__).parent
+    stale = []
+    for module in ("_kernels", "_stops", "_matching", "_store", "_feed"):
+        mod = importlib.import_module(f"tickbook.book.{module}")
+        deps = book_dependencies(module) | {module}
+        newest = max((book / f"{d}.py").stat().st_mtime for d in deps)
+        for name, fn in vars(mod).items():
+            if not isinstance(fn, CPUDispatcher) or fn.__module__ != mod.__name__:
+                continue
+            line = fn.py_func.__code__.co_firstlineno
+            for index in (book / "__pycache__").glob(f"{module}.{name}-{line}.py*.nbi"):
+                if index.stat().st_mtime < newest:
+                    stale.append(index.name)
+    assert not stale, f"stale Numba cache (older than a module it compiles in): {stale}"
