@@ -28,9 +28,11 @@ __all__ = [
     "ema",
     "macd",
     "obv",
+    "rebase",
     "rolling_stats",
     "screen",
     "sma",
+    "steady",
     "vwap",
     "wma",
 ]
@@ -51,6 +53,24 @@ def screen(started, a, b, c, d):
     if not started and a != a and b != b and c != c and d != d:
         return 1
     return 2
+
+
+@njit(cache=True, nogil=True)
+def steady(cnt, need, a, b, c, d, t):
+    """True when every symbol has seen ``need`` bars and row ``t`` of the inputs is finite.
+
+    Kernels then run that row through a branch-free copy of their steady-state arithmetic
+    (same operations in the same order, so the same bits), which the compiler vectorises.
+    """
+    ncol = cnt.shape[0]
+    for j in range(ncol):
+        if cnt[j] < need:
+            return False
+    ok = True
+    for j in range(ncol):
+        ok &= math.isfinite(a[t, j]) & math.isfinite(b[t, j])
+        ok &= math.isfinite(c[t, j]) & math.isfinite(d[t, j])
+    return ok
 
 
 @njit(cache=True, nogil=True)
@@ -171,6 +191,21 @@ def macd(x, fast, slow, signal, kf, ks, kg, cnt, acc_f, acc_s, acc_g, out_m, out
     lag = slow - fast
     fast_v = NAN
     for t in range(nrow):
+        if steady(cnt, slow + signal - 1, x, x, x, x, t):  # every EMA past its seed
+            for j in range(ncol):
+                v = x[t, j]
+                sv = (v - acc_s[j]) * ks + acc_s[j]
+                fv = (v - acc_f[j]) * kf + acc_f[j]
+                m = fv - sv
+                g = (m - acc_g[j]) * kg + acc_g[j]
+                acc_s[j] = sv
+                acc_f[j] = fv
+                acc_g[j] = g
+                out_m[t, j] = m
+                out_g[t, j] = g
+                out_h[t, j] = m - g
+                cnt[j] += 1
+            continue
         for j in range(ncol):
             v = x[t, j]
             s = screen(cnt[j] > 0, v, v, v, v)
@@ -211,54 +246,70 @@ def bbands(x, period, up, dn, tg, cnt, total, anchor, sums, ring, upper, middle,
         slot = tg[0] % period
         tg[0] += 1
         old = tg[0] % period
-        rebase = old == 0
+        fast = steady(cnt, period, x, x, x, x, t)
         for j in range(ncol):
             v = x[t, j]
-            s = screen(cnt[j] > 0, v, v, v, v)
-            if s == 2:
-                return 1 + t * ncol + j
-            upper[t, j] = NAN
-            middle[t, j] = NAN
-            lower[t, j] = NAN
-            if s == 1:
-                continue
+            if not fast:
+                s = screen(cnt[j] > 0, v, v, v, v)
+                if s == 2:
+                    return 1 + t * ncol + j
+                if s == 1:
+                    upper[t, j] = NAN
+                    middle[t, j] = NAN
+                    lower[t, j] = NAN
+                    continue
+                if cnt[j] == 0:
+                    anchor[j] = v
             ring[slot, j] = v
             c = cnt[j] + 1
             cnt[j] = c
-            if c == 1:
-                anchor[j] = v
             k = anchor[j]
             acc = total[j] + v
             d = v - k
             a1 = sums[0, j] + d
             a2 = sums[1, j] + d * d
-            if c >= period:
+            if fast or c >= period:
                 mean = acc / period
                 m1 = a1 / period
                 var = a2 / period - m1 * m1
-                sd = math.sqrt(var) if var >= EPS_ZERO else 0.0
+                sd = math.sqrt(var if var >= EPS_ZERO else 0.0)
                 middle[t, j] = mean
                 upper[t, j] = mean + sd * up
                 lower[t, j] = mean - sd * dn
-                acc -= ring[old, j]
-                if rebase:
-                    k = mean
-                    anchor[j] = k
-                    a1 = 0.0
-                    a2 = 0.0
-                    for i in range(period):
-                        if i != old:
-                            d = ring[i, j] - k
-                            a1 += d
-                            a2 += d * d
-                else:
-                    d = ring[old, j] - k
-                    a1 -= d
-                    a2 -= d * d
+                o = ring[old, j]
+                acc -= o
+                d = o - k
+                a1 -= d
+                a2 -= d * d
+            else:
+                upper[t, j] = NAN
+                middle[t, j] = NAN
+                lower[t, j] = NAN
             total[j] = acc
             sums[0, j] = a1
             sums[1, j] = a2
+        if old == 0:
+            rebase(ring, old, period, cnt, middle[t], anchor, sums)
     return 0
+
+
+@njit(cache=True, nogil=True)
+def rebase(ring, old, period, cnt, mean, anchor, sums):
+    """Move each full window's anchor to its mean; rebuild the sums over the bars that stay."""
+    ncol = cnt.shape[0]
+    for j in range(ncol):
+        if cnt[j] >= period:
+            anchor[j] = mean[j]
+            sums[0, j] = 0.0
+            sums[1, j] = 0.0
+    for i in range(period):
+        if i == old:
+            continue
+        for j in range(ncol):
+            if cnt[j] >= period:
+                d = ring[i, j] - anchor[j]
+                sums[0, j] += d
+                sums[1, j] += d * d
 
 
 @njit(cache=True, nogil=True)
@@ -270,6 +321,23 @@ def change(x, period, kind, tg, cnt, ring, out):
         slot = tg[0] % size
         tg[0] += 1
         old = tg[0] % size
+        if steady(cnt, period, x, x, x, x, t):
+            for j in range(ncol):
+                v = x[t, j]
+                ring[slot, j] = v
+                p = ring[old, j]
+                cnt[j] += 1
+                zero = p == 0.0
+                q = 1.0 if zero else p
+                if kind == MOM:
+                    out[t, j] = v - p
+                elif kind == ROC:
+                    out[t, j] = 0.0 if zero else (v / q - 1.0) * 100.0
+                elif kind == ROCP:
+                    out[t, j] = 0.0 if zero else (v - p) / q
+                else:
+                    out[t, j] = 0.0 if zero else v / q
+            continue
         for j in range(ncol):
             v = x[t, j]
             s = screen(cnt[j] > 0, v, v, v, v)
@@ -303,6 +371,18 @@ def obv(close, volume, cnt, prev, acc, out):
     """On-balance volume (TA-Lib OBV): starts at the first bar's volume."""
     nrow, ncol = close.shape
     for t in range(nrow):
+        if steady(cnt, 1, close, volume, close, volume, t):
+            for j in range(ncol):
+                v = close[t, j]
+                vol = volume[t, j]
+                a = acc[j]
+                pv = prev[j]
+                a = a + vol if v > pv else (a - vol if v < pv else a)
+                acc[j] = a
+                prev[j] = v
+                out[t, j] = a
+                cnt[j] += 1
+            continue
         for j in range(ncol):
             v = close[t, j]
             vol = volume[t, j]
@@ -341,6 +421,20 @@ def ad_line(high, low, close, volume, cnt, acc, out):
     """Chaikin accumulation/distribution line (TA-Lib AD)."""
     nrow, ncol = close.shape
     for t in range(nrow):
+        if steady(cnt, 0, high, low, close, volume, t):
+            for j in range(ncol):
+                h = high[t, j]
+                lo = low[t, j]
+                c = close[t, j]
+                rng = h - lo
+                pos = rng > 0.0
+                a = acc[j]
+                step = ((c - lo) - (h - c)) / (rng if pos else 1.0) * volume[t, j]
+                a = a + step if pos else a
+                acc[j] = a
+                out[t, j] = a
+                cnt[j] += 1
+            continue
         for j in range(ncol):
             h = high[t, j]
             lo = low[t, j]
@@ -370,6 +464,23 @@ def adosc(high, low, close, volume, fast, slow, cnt, ad, ef, es, out):
     one_ks = 1.0 - ks
     first = max(fast, slow)
     for t in range(nrow):
+        if steady(cnt, first, high, low, close, volume, t):
+            for j in range(ncol):
+                h = high[t, j]
+                lo = low[t, j]
+                c = close[t, j]
+                rng = h - lo
+                pos = rng > 0.0
+                step = (c - lo - (h - c)) / (rng if pos else 1.0) * volume[t, j]
+                a = ad[j] + (step if pos else 0.0)
+                ad[j] = a
+                f = kf * a + one_kf * ef[j]
+                e = ks * a + one_ks * es[j]
+                ef[j] = f
+                es[j] = e
+                out[t, j] = f - e
+                cnt[j] += 1
+            continue
         for j in range(ncol):
             h = high[t, j]
             lo = low[t, j]

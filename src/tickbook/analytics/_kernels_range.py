@@ -9,7 +9,7 @@ comparisons per bar, no rescans); extremes are exact, so any algorithm gives TA-
 import numpy as np
 from numba import njit
 
-from tickbook.analytics._kernels import EPS_ZERO, screen
+from tickbook.analytics._kernels import EPS_ZERO, screen, steady
 
 __all__ = [
     "atr",
@@ -75,7 +75,25 @@ def rsi_step(c, v, period, prev, gain, loss):
 def rsi(x, period, cnt, prev, gain, loss, out):
     """Relative strength index with Wilder's smoothing (TA-Lib RSI)."""
     nrow, ncol = x.shape
+    pm1 = float(period - 1)
     for t in range(nrow):
+        if steady(cnt, period + 1, x, x, x, x, t):  # rsi_step's last branch, for a whole row
+            for j in range(ncol):
+                v = x[t, j]
+                d = v - prev[j]
+                prev[j] = v
+                lo = loss[j] * pm1
+                g = gain[j] * pm1
+                lo = lo - d if d < 0.0 else lo
+                g = g if d < 0.0 else g + d
+                lo /= period
+                g /= period
+                loss[j] = lo
+                gain[j] = g
+                total = g + lo
+                out[t, j] = 0.0 if -EPS_ZERO < total < EPS_ZERO else 100.0 * (g / total)
+                cnt[j] += 1
+            continue
         for j in range(ncol):
             v = x[t, j]
             s = screen(cnt[j] > 0, v, v, v, v)
@@ -132,6 +150,36 @@ def stoch(high, low, close, fastk, slowk, slowd, tg, cnt, raw, suf, pre, sums, r
         ok = (now + 1) % slowk
         sd = now % slowd
         od = (now + 1) % slowd
+        if steady(cnt, fastk + slowk + slowd, high, low, close, close, t):
+            for j in range(ncol):
+                h = high[t, j]
+                lo = low[t, j]
+                c = close[t, j]
+                raw[0, i, j] = h
+                raw[1, i, j] = lo
+                if i > 0:
+                    h = max(pre[0, j], h)
+                    lo = min(pre[1, j], lo)
+                pre[0, j] = h
+                pre[1, j] = lo
+                if tail:
+                    h = max(h, suf[0, i + 1, j])
+                    lo = min(lo, suf[1, i + 1, j])
+                diff = (h - lo) / 100.0
+                k = (c - lo) / (diff if diff != 0.0 else 1.0) if diff != 0.0 else 0.0
+                rk[sk, j] = k
+                acc = sums[0, j] + k
+                k2 = acc / slowk
+                sums[0, j] = acc - rk[ok, j]
+                rd[sd, j] = k2
+                acc = sums[1, j] + k2
+                out_k[t, j] = k2
+                out_d[t, j] = acc / slowd
+                sums[1, j] = acc - rd[od, j]
+                cnt[j] += 1
+            if not tail:
+                close_block(raw, suf, fastk)
+            continue
         for j in range(ncol):
             h = high[t, j]
             lo = low[t, j]
@@ -260,6 +308,27 @@ def willr(high, low, close, period, tg, cnt, raw, suf, pre, out):
         tg[0] += 1
         i = now % period
         tail = i + 1 < period
+        if steady(cnt, period, high, low, close, close, t):
+            for j in range(ncol):
+                h = high[t, j]
+                lo = low[t, j]
+                c = close[t, j]
+                raw[0, i, j] = h
+                raw[1, i, j] = lo
+                if i > 0:
+                    h = max(pre[0, j], h)
+                    lo = min(pre[1, j], lo)
+                pre[0, j] = h
+                pre[1, j] = lo
+                if tail:
+                    h = max(h, suf[0, i + 1, j])
+                    lo = min(lo, suf[1, i + 1, j])
+                diff = (h - lo) / -100.0
+                out[t, j] = (h - c) / (diff if diff != 0.0 else 1.0) if diff != 0.0 else 0.0
+                cnt[j] += 1
+            if not tail:
+                close_block(raw, suf, period)
+            continue
         for j in range(ncol):
             h = high[t, j]
             lo = low[t, j]
@@ -299,7 +368,28 @@ def willr(high, low, close, period, tg, cnt, raw, suf, pre, out):
 def atr(high, low, close, period, mode, cnt, prev_c, acc, out):
     """True range, Wilder's average true range, or ATR as a percent of the close (TA-Lib)."""
     nrow, ncol = close.shape
+    pm1 = float(period - 1)
+    need = 1 if mode == TRANGE else period + 1
     for t in range(nrow):
+        if steady(cnt, need, high, low, close, close, t):
+            for j in range(ncol):
+                h = high[t, j]
+                lo = low[t, j]
+                c = close[t, j]
+                pc = prev_c[j]
+                tr = max(max(h - lo, abs(h - pc)), abs(lo - pc))
+                prev_c[j] = c
+                a = (acc[j] * pm1 + tr) / period
+                acc[j] = a
+                cnt[j] += 1
+                if mode == TRANGE:
+                    out[t, j] = tr
+                elif mode == ATR:
+                    out[t, j] = a
+                else:
+                    zero = -EPS_ZERO < c < EPS_ZERO
+                    out[t, j] = 0.0 if zero else (a / (1.0 if zero else c)) * 100.0
+            continue
         for j in range(ncol):
             h = high[t, j]
             lo = low[t, j]
@@ -341,6 +431,55 @@ def atr(high, low, close, period, mode, cnt, prev_c, acc, out):
 
 
 @njit(cache=True, nogil=True)
+def dmi_row(high, low, close, t, p, want, cnt, prev, sums, out_adx, out_dx, out_pdi, out_mdi):
+    """One row of ``dmi`` once every symbol is past the ADX warm-up, without branches."""
+    for j in range(close.shape[1]):
+        h = high[t, j]
+        lo = low[t, j]
+        c = close[t, j]
+        pc = prev[2, j]
+        diff_p = h - prev[0, j]
+        diff_m = prev[1, j] - lo
+        tr = max(max(h - lo, abs(h - pc)), abs(lo - pc))
+        prev[0, j] = h
+        prev[1, j] = lo
+        prev[2, j] = c
+        pdm = sums[0, j]
+        mdm = sums[1, j]
+        trs = sums[2, j]
+        mdm -= mdm / p
+        pdm -= pdm / p
+        trs = trs - trs / p + tr
+        minus = diff_m > 0.0 and diff_p < diff_m
+        plus = not minus and diff_p > 0.0 and diff_p > diff_m
+        mdm = mdm + diff_m if minus else mdm
+        pdm = pdm + diff_p if plus else pdm
+        sums[0, j] = pdm
+        sums[1, j] = mdm
+        sums[2, j] = trs
+        flat = -EPS_ZERO < trs < EPS_ZERO
+        div = 1.0 if flat else trs
+        mdi = 0.0 if flat else 100.0 * (mdm / div)
+        pdi = 0.0 if flat else 100.0 * (pdm / div)
+        tot = mdi + pdi
+        ok = not flat and not -EPS_ZERO < tot < EPS_ZERO
+        dx = 100.0 * (abs(mdi - pdi) / (tot if ok else 1.0)) if ok else sums[4, j]
+        sums[4, j] = dx
+        adx = sums[3, j]
+        adx = (adx * (p - 1.0) + dx) / p if ok else adx
+        sums[3, j] = adx
+        cnt[j] += 1
+        if want & 1:
+            out_adx[t, j] = adx
+        if want & 2:
+            out_dx[t, j] = dx
+        if want & 4:
+            out_pdi[t, j] = pdi
+        if want & 8:
+            out_mdi[t, j] = mdi
+
+
+@njit(cache=True, nogil=True)
 def dmi(high, low, close, period, want, cnt, prev, sums, out_adx, out_dx, out_pdi, out_mdi):
     """Wilder's directional movement: ADX, DX, +DI and -DI in one pass (TA-Lib's algorithms).
 
@@ -350,6 +489,11 @@ def dmi(high, low, close, period, want, cnt, prev, sums, out_adx, out_dx, out_pd
     nrow, ncol = close.shape
     p = float(period)
     for t in range(nrow):
+        if steady(cnt, 2 * period, high, low, close, close, t):
+            dmi_row(
+                high, low, close, t, p, want, cnt, prev, sums, out_adx, out_dx, out_pdi, out_mdi
+            )
+            continue
         for j in range(ncol):
             h = high[t, j]
             lo = low[t, j]
@@ -486,6 +630,39 @@ def ultosc(high, low, close, p1, p2, p3, tg, cnt, prev_c, sums, ring_a, ring_b, 
         o1 = (now - p1 + 1) % p3
         o2 = (now - p2 + 1) % p3
         o3 = (now + 1) % p3
+        if steady(cnt, p3 + 1, high, low, close, close, t):
+            for j in range(ncol):
+                h = high[t, j]
+                lo = low[t, j]
+                c = close[t, j]
+                pc = prev_c[j]
+                prev_c[j] = c
+                a = c - min(lo, pc)
+                b = max(max(h - lo, abs(h - pc)), abs(lo - pc))
+                ring_a[slot, j] = a
+                ring_b[slot, j] = b
+                a1 = sums[0, j] + a
+                b1 = sums[1, j] + b
+                a2 = sums[2, j] + a
+                b2 = sums[3, j] + b
+                a3 = sums[4, j] + a
+                b3 = sums[5, j] + b
+                z1 = -EPS_ZERO < b1 < EPS_ZERO
+                z2 = -EPS_ZERO < b2 < EPS_ZERO
+                z3 = -EPS_ZERO < b3 < EPS_ZERO
+                v = 0.0
+                v = v if z1 else v + 4.0 * (a1 / (1.0 if z1 else b1))
+                v = v if z2 else v + 2.0 * (a2 / (1.0 if z2 else b2))
+                v = v if z3 else v + a3 / (1.0 if z3 else b3)
+                sums[0, j] = a1 - ring_a[o1, j]
+                sums[1, j] = b1 - ring_b[o1, j]
+                sums[2, j] = a2 - ring_a[o2, j]
+                sums[3, j] = b2 - ring_b[o2, j]
+                sums[4, j] = a3 - ring_a[o3, j]
+                sums[5, j] = b3 - ring_b[o3, j]
+                out[t, j] = 100.0 * (v / 7.0)
+                cnt[j] += 1
+            continue
         for j in range(ncol):
             h = high[t, j]
             lo = low[t, j]

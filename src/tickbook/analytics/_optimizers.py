@@ -10,7 +10,8 @@ gross exposure sum(|w|) (it binds only when bounds allow short positions). ``cov
 ``"sample"`` or ``"ledoit_wolf"`` shrinkage.
 
 Solvers: the quadratic programs (minimum variance, maximum Sharpe in the homogenised form of
-Cornuejols and Tutuncu) go through ``_qp.solve_qp``, an interior-point method; CVaR
+Cornuejols and Tutuncu) go through ``_qp.solve_box_qp``, an exact active-set method, when
+only bounds constrain them, else ``_qp.solve_qp``, an interior-point method; CVaR
 (Rockafellar-Uryasev) and CDaR (Chekhlov-Uryasev-Zabarankin, as PyPortfolioOpt writes it) are
 linear programs solved by HiGHS through ``scipy.optimize.linprog``; risk parity is Newton's
 method on Spinu's convex form; HRP follows Lopez de Prado as PyPortfolioOpt implements it.
@@ -18,8 +19,10 @@ method on Spinu's convex form; HRP follows Lopez de Prado as PyPortfolioOpt impl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -38,6 +41,29 @@ __all__ = [
 ]
 
 Bounds = tuple[float, float] | Sequence[tuple[float, float]]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _one_blas_thread(fn: F) -> F:
+    """Run ``fn`` with BLAS/LAPACK on one thread (through threadpoolctl, when installed).
+
+    The dense algebra here (a few hundred assets) gains little from threads, and on a busy
+    machine BLAS threads that spin against each other turn a 3 ms factorisation into 300 ms.
+    The caller's thread settings are restored on return.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover - optional
+            limit: Any = nullcontext()
+        else:
+            limit = threadpool_limits(limits=1, user_api="blas")
+        with limit:
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _limits(bounds: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -82,8 +108,7 @@ def _covariance(ret: Returns, method: str) -> np.ndarray:
     if (d <= 0.0).any():
         j = int(np.argmax(d <= 0.0))
         raise refuse("returns", f"assets whose returns vary (asset {_name(ret, j)} is flat)", j)
-    corr = cov / np.outer(d, d)
-    if np.linalg.eigvalsh(corr)[0] <= 1e-10:
+    if _singular(cov / np.outer(d, d)):
         raise refuse(
             "returns",
             "a non-singular covariance (some assets are linear combinations of others; "
@@ -91,6 +116,21 @@ def _covariance(ret: Returns, method: str) -> np.ndarray:
             "singular covariance",
         )
     return cov
+
+
+def _singular(corr: np.ndarray) -> bool:
+    """True when some asset is (nearly) a linear combination of the others.
+
+    The Cholesky pivots of a correlation matrix are each asset's variance left unexplained by
+    the assets before it: a pivot below 1e-10 means collinear columns.
+    """
+    from scipy.linalg import LinAlgError, cholesky
+
+    try:
+        piv = np.diag(cholesky(corr, lower=True, check_finite=False))
+    except LinAlgError:
+        return True
+    return bool(np.min(piv) ** 2 <= 1e-10)
 
 
 def _name(ret: Returns, j: int) -> str:
@@ -150,6 +190,7 @@ def _solve(P: np.ndarray, q: np.ndarray, A: np.ndarray, b: np.ndarray, G: Any, h
     return res.x
 
 
+@_one_blas_thread
 def optimize_min_variance(
     returns: Any,
     symbols: Sequence[str] | None = None,
@@ -164,15 +205,23 @@ def optimize_min_variance(
     lo, hi = _limits(bounds, n)
     lev = _leverage(leverage, lo)
     cov = _covariance(ret, covariance)
+    c = cov / np.max(np.diag(cov))
+    if lev is None:
+        from tickbook.analytics._qp import solve_box_qp
+
+        x = solve_box_qp(c, np.zeros(n), np.ones((1, n)), np.ones(1), lo, hi)
+        if x is not None:
+            return ret.wrap(_clean(x, lo, hi), symbols is not None)
     G, h, nv = _constraint_rows(n, lo, hi, lev, kappa=False)
     P = np.zeros((nv, nv))
-    P[:n, :n] = cov / np.max(np.diag(cov))
+    P[:n, :n] = c
     A = np.zeros((1, nv))
     A[0, :n] = 1.0
     x = _solve(P, np.zeros(nv), A, np.ones(1), G, h)
     return ret.wrap(_clean(x[:n], lo, hi), symbols is not None)
 
 
+@_one_blas_thread
 def optimize_max_sharpe(
     returns: Any,
     symbols: Sequence[str] | None = None,
@@ -199,11 +248,20 @@ def optimize_max_sharpe(
         raise refuse(
             "risk_free_rate", "a rate some allowed portfolio beats (mean returns above it)", rf
         )
+    c = cov / np.max(np.diag(cov))
+    e = excess / np.abs(excess).max()
+    if lev is None and (lo == 0.0).all() and (hi >= 1.0).all():
+        # long-only: y >= 0 is the only bound (y_i <= kappa = sum(y) holds by itself)
+        from tickbook.analytics._qp import solve_box_qp
+
+        y = solve_box_qp(c, np.zeros(n), e[None, :], np.ones(1), lo, np.full(n, np.inf))
+        if y is not None and y.sum() > 0.0:
+            return ret.wrap(_clean(y / y.sum(), lo, hi), symbols is not None)
     G, h, nv = _constraint_rows(n, lo, hi, lev, kappa=True)
     P = np.zeros((nv, nv))
-    P[:n, :n] = cov / np.max(np.diag(cov))
+    P[:n, :n] = c
     A = np.zeros((2, nv))
-    A[0, :n] = excess / np.abs(excess).max()
+    A[0, :n] = e
     A[1, :n] = 1.0
     A[1, nv - 1] = -1.0
     x = _solve(P, np.zeros(nv), A, np.array([1.0, 0.0]), G, h)
@@ -240,6 +298,7 @@ def _clean(w: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return w / w.sum()
 
 
+@_one_blas_thread
 def optimize_risk_parity(
     returns: Any,
     symbols: Sequence[str] | None = None,
@@ -267,6 +326,8 @@ def optimize_risk_parity(
         if b.shape != (n,) or not np.isfinite(b).all() or (b <= 0.0).any():
             raise refuse("budgets", f"{n} positive numbers", budgets)
         b = b / b.sum()
+    from scipy.linalg import cho_factor, cho_solve
+
     c = cov / np.max(np.diag(cov))
     y = b / np.sqrt(np.diag(c))
     y *= np.sqrt(1.0 / float(y @ c @ y))
@@ -276,7 +337,7 @@ def optimize_risk_parity(
         if np.max(np.abs(g * y)) < 1e-15:
             break
         H = c + np.diag(b / (y * y))
-        step = np.linalg.solve(H, -g)
+        step = cho_solve(cho_factor(H, lower=True, check_finite=False), -g, check_finite=False)
         f0 = 0.5 * float(y @ cy) - float(b @ np.log(y))
         a = 1.0
         neg = step < 0.0
@@ -292,6 +353,7 @@ def optimize_risk_parity(
     return ret.wrap(w, symbols is not None)
 
 
+@_one_blas_thread
 def optimize_hrp(
     returns: Any,
     symbols: Sequence[str] | None = None,
@@ -401,7 +463,7 @@ def _lp_weights(
     a_eq = hstack([csr_matrix(np.ones((1, n))), csr_matrix((1, nv - n))], format="csr")
     var_bounds = [*zip(lo, hi, strict=True)] + [(0.0, None)] * nt + [(None, None)]
     var_bounds += [(0.0, None)] * nu
-    res = linprog(c, a_ub, b_ub, a_eq, [1.0], bounds=var_bounds, method="highs")
+    res = linprog(c, a_ub, b_ub, a_eq, [1.0], bounds=var_bounds, method="highs-ipm")
     if res.status != 0:
         raise DataError(
             f"the linear program failed: {res.message}", field="returns", value=res.status
@@ -409,6 +471,7 @@ def _lp_weights(
     return _clean(res.x[:n], lo, hi)
 
 
+@_one_blas_thread
 def optimize_cvar(
     returns: Any,
     symbols: Sequence[str] | None = None,
@@ -426,6 +489,7 @@ def optimize_cvar(
     return ret.wrap(_lp_weights(ret, alpha, bounds, leverage, False), symbols is not None)
 
 
+@_one_blas_thread
 def optimize_cdar(
     returns: Any,
     symbols: Sequence[str] | None = None,

@@ -1,4 +1,12 @@
-"""A dense primal-dual interior-point solver for the small quadratic programs of the optimizers.
+"""Solvers for the small quadratic programs of the optimizers.
+
+``solve_box_qp``: equality rows and per-variable bounds only, by the primal-dual active-set
+method (Hintermueller, Ito and Kunisch): guess which bounds bind, solve the equality-constrained
+problem on the free variables exactly, move the variables whose bound or multiplier has the
+wrong sign, repeat until nothing moves (a handful of rounds; each solve involves only the free
+variables). It answers the exact KKT point, or None when it does not settle.
+
+``solve_qp``: the general case, a dense primal-dual interior-point method:
 
 Solves ``min 1/2 x'Px + q'x  s.t.  Ax = b, Gx <= h`` with P dense (positive semidefinite),
 A a few dense rows and G sparse (bounds and a few dense rows), by Mehrotra's
@@ -13,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["QPResult", "solve_qp"]
+__all__ = ["QPResult", "solve_box_qp", "solve_qp"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +41,52 @@ def _max_step(v: np.ndarray, dv: np.ndarray) -> float:
     if not neg.any():
         return np.inf
     return float(np.min(-v[neg] / dv[neg]))
+
+
+def solve_box_qp(
+    P: np.ndarray,
+    q: np.ndarray,
+    A: np.ndarray,
+    b: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    *,
+    max_iter: int = 50,
+) -> np.ndarray | None:
+    """Solve ``min 1/2 x'Px + q'x  s.t.  Ax = b, lo <= x <= hi`` for positive definite P.
+
+    Returns the solution, or None if the active set does not settle (the caller then uses
+    ``solve_qp``).
+    """
+    from scipy.linalg import LinAlgError, cho_factor, cho_solve
+
+    n = q.shape[0]
+    state = np.zeros(n, dtype=np.int8)  # 0 free, -1 at lo, +1 at hi
+    for _ in range(max_iter):
+        free = state == 0
+        if not free.any():
+            return None
+        fixed = ~free
+        x = np.where(state < 0, lo, np.where(state > 0, hi, 0.0))
+        af = A[:, free]
+        try:
+            cf = cho_factor(P[np.ix_(free, free)], lower=True, check_finite=False)
+            x0 = cho_solve(cf, -q[free] - P[np.ix_(free, fixed)] @ x[fixed], check_finite=False)
+            y = cho_solve(cf, af.T, check_finite=False)
+            lam = np.linalg.solve(af @ y, af @ x0 - (b - A[:, fixed] @ x[fixed]))
+        except (LinAlgError, ValueError):
+            return None
+        x[free] = x0 - y @ lam
+        grad = P @ x + q + A.T @ lam  # bound multipliers where fixed, zero where free
+        new = state.copy()
+        new[free & (x < lo)] = -1
+        new[free & (x > hi)] = 1
+        new[(state < 0) & (grad < 0.0)] = 0
+        new[(state > 0) & (grad > 0.0)] = 0
+        if (new == state).all():
+            return x if np.isfinite(x).all() else None
+        state = new
+    return None
 
 
 def _direction(state: tuple, rc: np.ndarray) -> tuple[np.ndarray, ...]:
