@@ -159,12 +159,12 @@ def _indicator_cases(t: int, n: int) -> list[Case]:
 
 
 def _returns(t: int, n: int, seed: int = 9) -> np.ndarray:
-    """Daily returns from a 5-factor model with positive drifts (so max-Sharpe is feasible)."""
+    """Daily returns from a 5-factor model, drifts of both signs (drawdowns are unavoidable)."""
     rng = np.random.default_rng(seed)
     loadings = rng.normal(0.0, 1.0, (n, 5)) * 0.006
     factors = rng.normal(0.0, 1.0, (t, 5))
     noise = rng.normal(0.0, 0.012, (t, n))
-    drift = rng.uniform(0.0001, 0.0008, n)
+    drift = rng.uniform(-0.0005, 0.0005, n)
     return drift + factors @ loadings.T + noise
 
 

@@ -430,9 +430,12 @@ def atr(high, low, close, period, mode, cnt, prev_c, acc, out):
     return 0
 
 
-@njit(cache=True, nogil=True)
-def dmi_row(high, low, close, t, p, want, cnt, prev, sums, out_adx, out_dx, out_pdi, out_mdi):
-    """One row of ``dmi`` once every symbol is past the ADX warm-up, without branches."""
+@njit(cache=True, nogil=True, error_model="numpy")
+def dmi_row(high, low, close, t, p, cnt, prev, sums, row):
+    """One row of ``dmi`` once every symbol is past the ADX warm-up, without branches.
+
+    Writes the row's ADX, DX, +DI and -DI into ``row`` (4 x symbols).
+    """
     for j in range(close.shape[1]):
         h = high[t, j]
         lo = low[t, j]
@@ -450,33 +453,30 @@ def dmi_row(high, low, close, t, p, want, cnt, prev, sums, out_adx, out_dx, out_
         mdm -= mdm / p
         pdm -= pdm / p
         trs = trs - trs / p + tr
-        minus = diff_m > 0.0 and diff_p < diff_m
-        plus = not minus and diff_p > 0.0 and diff_p > diff_m
+        # bitwise &, not `and`: no short circuits, so the loop vectorises
+        minus = (diff_m > 0.0) & (diff_p < diff_m)
+        plus = (diff_p > 0.0) & (diff_p > diff_m)  # excludes `minus` by itself
         mdm = mdm + diff_m if minus else mdm
         pdm = pdm + diff_p if plus else pdm
         sums[0, j] = pdm
         sums[1, j] = mdm
         sums[2, j] = trs
-        flat = -EPS_ZERO < trs < EPS_ZERO
+        flat = (trs > -EPS_ZERO) & (trs < EPS_ZERO)
         div = 1.0 if flat else trs
         mdi = 0.0 if flat else 100.0 * (mdm / div)
         pdi = 0.0 if flat else 100.0 * (pdm / div)
         tot = mdi + pdi
-        ok = not flat and not -EPS_ZERO < tot < EPS_ZERO
+        ok = (not flat) & ((tot <= -EPS_ZERO) | (tot >= EPS_ZERO))
         dx = 100.0 * (abs(mdi - pdi) / (tot if ok else 1.0)) if ok else sums[4, j]
         sums[4, j] = dx
         adx = sums[3, j]
         adx = (adx * (p - 1.0) + dx) / p if ok else adx
         sums[3, j] = adx
         cnt[j] += 1
-        if want & 1:
-            out_adx[t, j] = adx
-        if want & 2:
-            out_dx[t, j] = dx
-        if want & 4:
-            out_pdi[t, j] = pdi
-        if want & 8:
-            out_mdi[t, j] = mdi
+        row[0, j] = adx
+        row[1, j] = dx
+        row[2, j] = pdi
+        row[3, j] = mdi
 
 
 @njit(cache=True, nogil=True)
@@ -488,11 +488,18 @@ def dmi(high, low, close, period, want, cnt, prev, sums, out_adx, out_dx, out_pd
     """
     nrow, ncol = close.shape
     p = float(period)
+    row = np.empty((4, ncol))
     for t in range(nrow):
         if steady(cnt, 2 * period, high, low, close, close, t):
-            dmi_row(
-                high, low, close, t, p, want, cnt, prev, sums, out_adx, out_dx, out_pdi, out_mdi
-            )
+            dmi_row(high, low, close, t, p, cnt, prev, sums, row)
+            if want & 1:
+                out_adx[t] = row[0]
+            if want & 2:
+                out_dx[t] = row[1]
+            if want & 4:
+                out_pdi[t] = row[2]
+            if want & 8:
+                out_mdi[t] = row[3]
             continue
         for j in range(ncol):
             h = high[t, j]
