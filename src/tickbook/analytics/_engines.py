@@ -240,7 +240,7 @@ def stoch(fastk_period: Any = 5, slowk_period: Any = 3, slowd_period: Any = 3) -
     sk = check_period(slowk_period, "slowk_period")
     sd = check_period(slowd_period, "slowd_period")
     return Engine(
-        "stoch", HLC, ("k", "d"), fk + sk + sd - 3, "_kernels_range.stoch", (fk, sk, sd),
+        "stoch", HLC, ("k", "d"), fk + sk + sd - 3, "_kernels_stoch.stoch", (fk, sk, sd),
         lambda n: (_tg(), _cnt(n), *_stoch_state(n, fk, sk, sd)),
     )  # fmt: skip
 
@@ -249,7 +249,7 @@ def stochf(fastk_period: Any = 5, fastd_period: Any = 3) -> Engine:
     fk = check_period(fastk_period, "fastk_period")
     fd = check_period(fastd_period, "fastd_period")
     return Engine(
-        "stochf", HLC, ("k", "d"), fk + fd - 2, "_kernels_range.stoch", (fk, 1, fd),
+        "stochf", HLC, ("k", "d"), fk + fd - 2, "_kernels_stoch.stoch", (fk, 1, fd),
         lambda n: (_tg(), _cnt(n), *_stoch_state(n, fk, 1, fd)),
     )  # fmt: skip
 
@@ -259,7 +259,7 @@ def stochrsi(period: Any = 14, fastk_period: Any = 5, fastd_period: Any = 3) -> 
     fk = check_period(fastk_period, "fastk_period")
     fd = check_period(fastd_period, "fastd_period")
     return Engine(
-        "stochrsi", CLOSE, ("k", "d"), p + fk + fd - 2, "_kernels_range.stochrsi", (p, fk, fd),
+        "stochrsi", CLOSE, ("k", "d"), p + fk + fd - 2, "_kernels_stoch.stochrsi", (p, fk, fd),
         lambda n: (_tg(), _cnt(n), _z(3, n), *_extremes(n, fk), _z(1, n), _z(fd, n)),
     )  # fmt: skip
 
@@ -267,7 +267,7 @@ def stochrsi(period: Any = 14, fastk_period: Any = 5, fastd_period: Any = 3) -> 
 def willr(period: Any = 14) -> Engine:
     p = check_period(period, "period", lo=2)
     return Engine(
-        "willr", HLC, ("willr",), p - 1, "_kernels_range.willr", (p,),
+        "willr", HLC, ("willr",), p - 1, "_kernels_stoch.willr", (p,),
         lambda n: (_tg(), _cnt(n), *_extremes(n, p)),
     )  # fmt: skip
 
