@@ -153,7 +153,7 @@ def _indicator_cases(t: int, n: int) -> list[Case]:
             runners["nanobook"] = lambda f=nb_one, a=col_args: [f(*x) for x in zip(*a, strict=True)]
         out.append(
             Case("analytics", f"{name} on {t:,}x{n:,}", t * n, runners, unit="cell",
-                 target=TARGET, repeat=3)
+                 target=TARGET, repeat=5)
         )  # fmt: skip
     return out
 

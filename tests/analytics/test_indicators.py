@@ -143,6 +143,23 @@ def test_panel_columns_equal_talib_per_symbol(ohlcv_panel, mine, ref, scale):
             assert_matches(g[:, j], w, None if scale is None else scale(col))
 
 
+@pytest.mark.parametrize("mine", [c[1] for c in CASES], ids=[c[0] for c in CASES])
+def test_a_symbols_numbers_do_not_depend_on_its_neighbours(ohlcv_panel, mine):
+    """Column 0 of a panel whose column 2 lists late equals column 0 alone, bit for bit."""
+    panel = type(ohlcv_panel)(
+        **{k: getattr(ohlcv_panel, k)[:400].copy() for k in
+           ("open", "high", "low", "close", "volume")}
+    )  # fmt: skip
+    alone = type(ohlcv_panel)(
+        **{k: np.ascontiguousarray(getattr(panel, k)[:, 0]) for k in
+           ("open", "high", "low", "close", "volume")}
+    )  # fmt: skip
+    for k in ("open", "high", "low", "close", "volume"):
+        getattr(panel, k)[:150, 2] = np.nan
+    for g, w in zip(_parts(mine(panel)), _parts(mine(alone)), strict=True):
+        np.testing.assert_array_equal(g[:, 0], w)
+
+
 def test_panel_symbol_listed_late_starts_its_warm_up_there(ohlcv_panel):
     close = ohlcv_panel.close.copy()
     high, low = ohlcv_panel.high.copy(), ohlcv_panel.low.copy()

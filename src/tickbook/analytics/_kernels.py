@@ -242,24 +242,48 @@ def bbands(x, period, up, dn, tg, cnt, total, anchor, sums, ring, upper, middle,
     a two-pass computation (TA-Lib's own deviation is as accurate).
     """
     nrow, ncol = x.shape
+    inv = 1.0 / period
     for t in range(nrow):
         slot = tg[0] % period
         tg[0] += 1
         old = tg[0] % period
-        fast = steady(cnt, period, x, x, x, x, t)
+        if steady(cnt, period, x, x, x, x, t):
+            for j in range(ncol):
+                v = x[t, j]
+                ring[slot, j] = v
+                k = anchor[j]
+                acc = total[j] + v
+                d = v - k
+                a1 = sums[0, j] + d
+                a2 = sums[1, j] + d * d
+                mean = acc / period
+                m1 = a1 * inv
+                var = a2 * inv - m1 * m1
+                sd = math.sqrt(var if var >= EPS_ZERO else 0.0)
+                middle[t, j] = mean
+                upper[t, j] = mean + sd * up
+                lower[t, j] = mean - sd * dn
+                o = ring[old, j]
+                d = o - k
+                total[j] = acc - o
+                sums[0, j] = a1 - d
+                sums[1, j] = a2 - d * d
+                cnt[j] += 1
+            if old == 0:
+                rebase(ring, old, period, cnt, middle[t], anchor, sums)
+            continue
         for j in range(ncol):
             v = x[t, j]
-            if not fast:
-                s = screen(cnt[j] > 0, v, v, v, v)
-                if s == 2:
-                    return 1 + t * ncol + j
-                if s == 1:
-                    upper[t, j] = NAN
-                    middle[t, j] = NAN
-                    lower[t, j] = NAN
-                    continue
-                if cnt[j] == 0:
-                    anchor[j] = v
+            s = screen(cnt[j] > 0, v, v, v, v)
+            if s == 2:
+                return 1 + t * ncol + j
+            upper[t, j] = NAN
+            middle[t, j] = NAN
+            lower[t, j] = NAN
+            if s == 1:
+                continue
+            if cnt[j] == 0:
+                anchor[j] = v
             ring[slot, j] = v
             c = cnt[j] + 1
             cnt[j] = c
@@ -268,10 +292,10 @@ def bbands(x, period, up, dn, tg, cnt, total, anchor, sums, ring, upper, middle,
             d = v - k
             a1 = sums[0, j] + d
             a2 = sums[1, j] + d * d
-            if fast or c >= period:
+            if c >= period:
                 mean = acc / period
-                m1 = a1 / period
-                var = a2 / period - m1 * m1
+                m1 = a1 * inv
+                var = a2 * inv - m1 * m1
                 sd = math.sqrt(var if var >= EPS_ZERO else 0.0)
                 middle[t, j] = mean
                 upper[t, j] = mean + sd * up
@@ -281,10 +305,6 @@ def bbands(x, period, up, dn, tg, cnt, total, anchor, sums, ring, upper, middle,
                 d = o - k
                 a1 -= d
                 a2 -= d * d
-            else:
-                upper[t, j] = NAN
-                middle[t, j] = NAN
-                lower[t, j] = NAN
             total[j] = acc
             sums[0, j] = a1
             sums[1, j] = a2

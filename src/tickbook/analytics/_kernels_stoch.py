@@ -35,7 +35,7 @@ def close_block(raw, suf, period):
 @njit(cache=True, nogil=True)
 def fast_k(c, highest, lowest):
     """Raw stochastic %K of a close within [lowest, highest] (0 for a flat window)."""
-    diff = (highest - lowest) / 100.0
+    diff = (highest - lowest) * 0.01
     return (c - lowest) / diff if diff != 0.0 else 0.0
 
 
@@ -75,7 +75,7 @@ def stoch(high, low, close, fastk, slowk, slowd, tg, cnt, raw, suf, pre, sums, r
                 if tail:
                     h = max(h, suf[0, i + 1, j])
                     lo = min(lo, suf[1, i + 1, j])
-                diff = (h - lo) / 100.0
+                diff = (h - lo) * 0.01
                 k = (c - lo) / (diff if diff != 0.0 else 1.0) if diff != 0.0 else 0.0
                 rk[sk, j] = k
                 acc = sums[0, j] + k
@@ -233,7 +233,7 @@ def willr(high, low, close, period, tg, cnt, raw, suf, pre, out):
                 if tail:
                     h = max(h, suf[0, i + 1, j])
                     lo = min(lo, suf[1, i + 1, j])
-                diff = (h - lo) / -100.0
+                diff = (h - lo) * -0.01
                 out[t, j] = (h - c) / (diff if diff != 0.0 else 1.0) if diff != 0.0 else 0.0
                 cnt[j] += 1
             if not tail:
@@ -267,7 +267,7 @@ def willr(high, low, close, period, tg, cnt, raw, suf, pre, out):
                 h = max(h, suf[0, i + 1, j])
                 lo = min(lo, suf[1, i + 1, j])
             if n >= period:
-                diff = (h - lo) / -100.0
+                diff = (h - lo) * -0.01
                 out[t, j] = (h - c) / diff if diff != 0.0 else 0.0
         if not tail:
             close_block(raw, suf, period)
