@@ -21,7 +21,7 @@ _QTY = f"a positive integer <= {lay.MAX_QTY}"
 # code -> (fields to name, first one present wins; what was expected)
 _WHY: dict[int, tuple[tuple[str, ...], str]] = {
     lay.E_SIDE: (("side",), "'buy' or 'sell'"),
-    lay.E_PRICE: (("new_price", "price"), _PRICE),
+    lay.E_PRICE: (("new_price", "limit_price", "price"), _PRICE),
     lay.E_QTY: (("new_quantity", "quantity"), _QTY),
     lay.E_TIF: (("tif",), "'gtc', 'ioc' or 'fok'"),
     lay.E_DISPLAY: (("display_quantity",), "an integer from 0 (no iceberg) to the quantity"),

@@ -22,16 +22,33 @@ _KINDS = {k.name.lower(): k.value for k in CommandKind}
 def write_events(path: str | Path, events: np.ndarray) -> None:
     """Write ``events`` (``COMMAND_DTYPE``) to ``path``."""
     names = {k.value: k.name.lower() for k in CommandKind}
-    with open(path, "w", encoding="utf-8") as out:
-        out.write(json.dumps(_HEADER) + "\n")
-        for row in events.tolist():
-            record = {"kind": names.get(row[0], row[0])}
-            record.update(zip(_FIELDS, row[1:], strict=True))
-            out.write(json.dumps(record, separators=(",", ":")) + "\n")
+    lines = [json.dumps(_HEADER)]
+    for row in events.tolist():
+        record = {"kind": names.get(row[0], row[0])}
+        record.update(zip(_FIELDS, row[1:], strict=True))
+        lines.append(json.dumps(record, separators=(",", ":")))
+    lines.append("")
+    try:
+        Path(_path(path)).write_text("\n".join(lines), encoding="utf-8")
+    except OSError as error:
+        raise DataError(
+            f"cannot write events file {path}: {error}", field="path", value=str(path)
+        ) from None
+
+
+def _path(path: object) -> str | Path:
+    if isinstance(path, (str, Path)) and str(path):
+        return path
+    raise DataError(
+        f"invalid `path`: expected a file path (str or Path), got {path!r}",
+        field="path",
+        value=path,
+    )
 
 
 def read_events(path: str | Path) -> np.ndarray:
     """Read a file written by ``write_events``; a bad line raises ``DataError`` naming it."""
+    path = _path(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:

@@ -74,6 +74,14 @@ def make_commands(
                 field=name,
                 value=str(column.dtype),
             )
+        limits = np.iinfo(COMMAND_DTYPE[name])
+        if column.size and (column.min() < limits.min or column.max() > limits.max):
+            bad = column[(column < limits.min) | (column > limits.max)].flat[0].item()
+            raise ValidationError(
+                f"invalid `{name}`: expected integers in [{limits.min}, {limits.max}], got {bad}",
+                field=name,
+                value=bad,
+            )
         out[name] = column.reshape(out.shape)
     return out
 

@@ -427,12 +427,16 @@ class Exchange:
                 expected="a positive integer (ticks) for a fixed trail",
             )
         else:
-            if isinstance(trail_value, bool) or not isinstance(trail_value, (int, float)):
+            if isinstance(trail_value, (bool, np.bool_)) or not isinstance(
+                trail_value, (int, float, np.integer, np.floating)
+            ):
                 raise refuse("trail_value", "a positive number", trail_value)
             hi = 1.0 if method == lay.TRAIL_PERCENT else 100.0
             if not 0 < trail_value < hi or trail_value != trail_value:
                 raise refuse("trail_value", f"a number in (0, {hi:g})", trail_value)
-            value = max(1, round(trail_value * lay.PPB))
+            value = max(1, round(float(trail_value) * lay.PPB))
+            if value >= hi * lay.PPB:  # rounds up to the excluded bound
+                raise refuse("trail_value", f"a number in (0, {hi:g})", trail_value)
         period = 0
         if method == lay.TRAIL_ATR:
             if atr_period is None:
@@ -445,10 +449,22 @@ class Exchange:
                 expected=f"an integer in [1, {lay.MAX_ATR_PERIOD}]",
             )
         return self._stop(
-            side, stop_price, limit_price, quantity, tif, owner, method, value, period
+            side, stop_price, limit_price, quantity, tif, owner, method, value, period, trail_value
         )
 
-    def _stop(self, side, stop_price, limit_price, quantity, tif, owner, method, value, period):
+    def _stop(
+        self,
+        side,
+        stop_price,
+        limit_price,
+        quantity,
+        tif,
+        owner,
+        method,
+        value,
+        period,
+        trail_value=None,
+    ):
         s, t = _side(side), _tif(tif)
         stop_price = _int(stop_price, "stop_price")
         quantity = _int(quantity, "quantity")
@@ -465,8 +481,9 @@ class Exchange:
                 oid,
                 side=side,
                 stop_price=stop_price,
-                price=limit_price,
+                limit_price=limit_price,
                 quantity=quantity,
+                trail_value=trail_value,
                 tif=tif,
                 owner=owner,
             )
