@@ -71,9 +71,9 @@ class _Doors:
         elif name in _GRID:
             door = fast(dispatcher, (self._state_type,) + (_I,) * _GRID[name] + (_GRID_T,))
         elif name == "adopt":
-            door = fast(dispatcher, (self._state_type, _GRID_T, _GRID_T, _GRID_T))
+            door = fast(dispatcher, (self._state_type, *_ADOPT_T))
         elif name == "run_commands":
-            door = fast(dispatcher, (self._state_type, _COMMANDS_T, _I, _GRID_T))
+            door = fast(dispatcher, (self._state_type, _COMMANDS_T, _I, _I, _GRID_T))
         else:
             raise AttributeError(name)
         setattr(self, name, door)  # later lookups find the instance attribute directly
@@ -83,6 +83,16 @@ class _Doors:
 _GRID = {"levels": 2, "book_orders": 1, "snapshot": 1}
 _GRID_T = types.Array(types.int64, 2, "C")
 _COMMANDS_T = typeof(np.zeros(1, COMMAND_DTYPE))
+_ADOPT_T = (  # oq, oc, keys, vals, lv, ev, sp, tr
+    _GRID_T,
+    _GRID_T,
+    types.Array(types.int64, 1, "C"),
+    types.Array(types.int32, 1, "C"),
+    types.Array(types.int64, 3, "C"),
+    _COMMANDS_T,
+    _GRID_T,
+    _GRID_T,
+)
 
 
 @cache

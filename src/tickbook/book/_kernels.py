@@ -21,6 +21,7 @@ from tickbook.book._layout import (
     E_POST_ONLY_TIF,
     E_PRICE,
     E_QTY,
+    E_ROOM,
     E_TRAIL,
     E_UNKNOWN,
     F_MARKET,
@@ -94,8 +95,8 @@ from tickbook.book._stops import (
 )
 from tickbook.book._store import (
     compact_orders,
-    ensure_room,
     free_slot,
+    has_room,
     ix_find,
     key_of,
     level_remove,
@@ -126,7 +127,8 @@ def _limit(st, side, price, qty, tif, flags, owner, peak):
     err = _check_order(side, price, qty, tif, flags, owner, peak, False)
     if err != 0:
         return _refused(err)
-    ensure_room(st, room_needed(st), 1 + st.hdr[H_NPENDING], 2, 0)
+    if not has_room(st, room_needed(st), 1 + st.hdr[H_NPENDING], 2, 0):
+        return _refused(E_ROOM)
     ts = _tick(st)
     log_event(st, K_LIMIT, side, tif, flags, owner, price, qty, peak)
     res = _place(st, _next_id(st), side, price, qty, tif, flags, owner, peak, ts)
@@ -154,7 +156,8 @@ def market(st, side, qty, flags, owner):
         return _refused(err)
     if (flags & F_POST_ONLY) != 0:
         return _refused(E_POST_ONLY_TIF)
-    ensure_room(st, room_needed(st), st.hdr[H_NPENDING], 2, 0)
+    if not has_room(st, room_needed(st), st.hdr[H_NPENDING], 2, 0):
+        return _refused(E_ROOM)
     ts = _tick(st)
     log_event(st, K_MARKET, side, 1, flags, owner, 0, qty, 0)
     res = _place(st, _next_id(st), side, 0, qty, 1, flags | F_MARKET, owner, 0, ts)
@@ -206,7 +209,8 @@ def cancel(st, oid):
             return np.int64(E_UNKNOWN), np.int64(0)
         if st.sp[r, S_STATUS] != SS_PENDING:
             return np.int64(E_NOT_ACTIVE), np.int64(0)
-        ensure_room(st, 0, 0, 1, 0)
+        if not has_room(st, 0, 0, 1, 0):
+            return np.int64(E_ROOM), np.int64(0)
         _tick(st)
         log_event(st, K_CANCEL, 0, 0, 0, 0, 0, 0, oid)
         st.sp[r, S_STATUS] = SS_CANCELLED
@@ -214,7 +218,8 @@ def cancel(st, oid):
         return np.int64(0), st.sp[r, S_QTY]
     if err != 0:
         return np.int64(err), np.int64(0)
-    ensure_room(st, 0, 0, 1, 0)
+    if not has_room(st, 0, 0, 1, 0):
+        return np.int64(E_ROOM), np.int64(0)
     _tick(st)
     log_event(st, K_CANCEL, 0, 0, 0, 0, 0, 0, oid)
     done = _cancel_slot(st, slot)
@@ -232,7 +237,8 @@ def modify(st, oid, price, qty):
     slot, err = _find_active(st, oid)
     if err != 0:
         return _refused(err) + (np.int64(0),)
-    ensure_room(st, room_needed(st), 1 + st.hdr[H_NPENDING], 2, 0)
+    if not has_room(st, room_needed(st), 1 + st.hdr[H_NPENDING], 2, 0):
+        return _refused(E_ROOM) + (np.int64(0),)
     ts = _tick(st)
     log_event(st, K_MODIFY, 0, 0, 0, 0, price, qty, oid)
     oq = st.oq
@@ -258,7 +264,8 @@ def reduce(st, oid, new_qty):
     rem = st.oq[slot, O_REM]
     if new_qty < 1 or new_qty >= rem:
         return np.int64(E_NEW_QTY), np.int64(0)
-    ensure_room(st, 0, 0, 1, 0)
+    if not has_room(st, 0, 0, 1, 0):
+        return np.int64(E_ROOM), np.int64(0)
     _tick(st)
     log_event(st, K_REDUCE, 0, 0, 0, 0, 0, new_qty, oid)
     side = side_of(st.oq, slot)
@@ -269,8 +276,12 @@ def reduce(st, oid, new_qty):
 
 @njit(cache=True)
 def clear_history(st):
-    """Forget filled and cancelled orders and finished stops; their ids become unknown."""
-    ensure_room(st, 0, 0, 1, 0)
+    """Forget filled and cancelled orders and finished stops; answer how many orders (or E_ROOM).
+
+    Their ids become unknown.
+    """
+    if not has_room(st, 0, 0, 1, 0):
+        return np.int64(E_ROOM)
     _tick(st)
     log_event(st, K_CLEAR_HISTORY, 0, 0, 0, 0, 0, 0, 0)
     oq = st.oq
@@ -304,7 +315,8 @@ def stop(st, side, stop_price, limit_price, qty, tif, flags, owner, trail, value
     err = _check_stop(side, stop_price, limit_price, qty, tif, flags, owner, trail, value, period)
     if err != 0:
         return np.int64(err), np.int64(0)
-    ensure_room(st, room_needed(st) + 1, 2 + st.hdr[H_NPENDING], 3, 1)
+    if not has_room(st, room_needed(st) + 1, 2 + st.hdr[H_NPENDING], 3, 1):
+        return np.int64(E_ROOM), np.int64(0)
     ts = _tick(st)
     is_limit = limit_price > 0
     if trail == TRAIL_NONE:
@@ -346,15 +358,16 @@ def stop(st, side, stop_price, limit_price, qty, tif, flags, owner, trail, value
 
 
 @njit(cache=True)
-def run_commands(st, cmds, start, out):
+def run_commands(st, cmds, start, base, out):
     """Run ``cmds[start:]`` in order, writing one answer row per command into ``out``.
 
     ``out[i]`` is (order id, error code, status, filled, resting, cancelled, trade_start,
-    trade_end), the layout of ``BATCH_RESULT_DTYPE``; trade rows count from the batch's first
-    trade. A refused command has order id 0 and a negative error, changes nothing, and the
-    batch goes on. A trailing-stop command takes the next K_TRAIL_PARAMS row as parameters.
+    trade_end), the layout of ``BATCH_RESULT_DTYPE``; trade rows count from row ``base`` of the
+    trade log (the batch's first trade). A refused command has order id 0 and a negative
+    error, changes nothing, and the batch goes on. A trailing-stop command takes the next
+    K_TRAIL_PARAMS row as parameters. Answers the index of the first command not run:
+    ``cmds.shape[0]``, or one that lacks room.
     """
-    base = st.hdr[H_NTRADES]
     i = start
     n = cmds.shape[0]
     while i < n:
@@ -412,6 +425,8 @@ def run_commands(st, cmds, start, out):
                 oid, status = stop(
                     st, side, ref, lim, qty, tif, flags, owner, p["ref"], p["price"], p["qty"]
                 )
+                if oid == E_ROOM:
+                    return i
                 res = (oid, status, np.int64(0), np.int64(0), np.int64(0), np.int64(0), np.int64(0))
                 for k in range(8):
                     out[i + 1, k] = 0
@@ -420,9 +435,9 @@ def run_commands(st, cmds, start, out):
                 continue
             res = _refused(E_TRAIL)
         elif kind == K_CLEAR_HISTORY:
-            clear_history(st)
+            freed = clear_history(st)
             res = (
-                np.int64(0),
+                np.int64(E_ROOM) if freed == E_ROOM else np.int64(0),
                 np.int64(0),
                 np.int64(0),
                 np.int64(0),
@@ -430,6 +445,8 @@ def run_commands(st, cmds, start, out):
                 np.int64(0),
                 np.int64(0),
             )
+        if res[0] == E_ROOM:
+            return i  # nothing changed: the caller makes room and resumes here
         _answer(out, i, res, base)
         i += 1
     return i

@@ -148,6 +148,8 @@ E_NEW_QTY = -15
 E_ORDER_ID = -16
 E_DUPLICATE = -17
 E_FLAGS = -18
+#: not a refusal: the arrays lack room; nothing changed, Python grows them and calls again
+E_ROOM = -19
 
 MAX_PRICE = (1 << 52) - 1
 MAX_QTY = (1 << 40) - 1

@@ -2,7 +2,8 @@
 
 Plain Numba functions over the arrays of a ``BookState`` (columns in ``_layout.py``). They
 trust their callers: the operations in ``_kernels.py`` validate first and call these only on
-a consistent state, after ``ensure_room`` has made space.
+a consistent state, after ``has_room`` (the Exchange: Python grows the arrays) or
+``ensure_room`` (feed books: the kernel grows them) has made sure of the space.
 
 * The id index is an open-addressing hash table (linear probing, backward-shift deletion)
   from order id to slot, kept at most half full. The hash keeps the low bits of the id and
@@ -283,35 +284,64 @@ def _rehash_from_orders(st, size):
 
 
 @njit(cache=True)
-def adopt(st, oq, oc, tr, keys):
-    """Move the orders and trades into larger arrays allocated by the caller.
+def adopt(st, oq, oc, keys, vals, lv, ev, sp, tr):
+    """Move the book into larger arrays allocated by the caller (a field's own array: kept).
 
-    Python allocates through numpy, which asks the kernel for huge pages on large arrays;
-    growing inside a kernel cannot, and first touches of 4 KiB pages then dominate big batches.
+    Python allocates them (see ``Exchange._make_room``): large arrays are memory maps on huge
+    pages, which cost fewer first-touch faults than the kernel's heap arrays and go back to
+    the operating system when dropped. ``keys`` arrives filled with ``EMPTY_KEY``.
     """
-    n = st.hdr[H_USED]
-    oq[:n] = st.oq[:n]
-    oc[:n] = st.oc[:n]
-    st.oq = oq
-    st.oc = oc
-    st.hdr[H_CAP_ORDERS] = oq.shape[0]
-    t = st.hdr[H_NTRADES]
-    tr[:t] = st.tr[:t]
-    st.tr = tr
+    hdr = st.hdr
+    if oq.shape[0] > st.oq.shape[0]:
+        n = hdr[H_USED]
+        oq[:n] = st.oq[:n]
+        oc[:n] = st.oc[:n]
+        st.oq = oq
+        st.oc = oc
+        hdr[H_CAP_ORDERS] = oq.shape[0]
     if keys.shape[0] > st.ix_keys.shape[0]:
         old_keys = st.ix_keys
         old_vals = st.ix_vals
         st.ix_keys = keys
-        st.ix_vals = np.empty(keys.shape[0], np.int32)
-        st.hdr[H_IX_BITS] = _log2(keys.shape[0])
-        st.hdr[H_CAP_INDEX] = keys.shape[0]
-        st.hdr[H_IX_COUNT] = 0
+        st.ix_vals = vals
+        hdr[H_IX_BITS] = _log2(keys.shape[0])
+        hdr[H_CAP_INDEX] = keys.shape[0]
+        hdr[H_IX_COUNT] = 0
         for i in range(old_keys.shape[0]):
             if old_keys[i] != EMPTY_KEY:
                 ix_insert(st, old_keys[i], old_vals[i])
+    if lv.shape[1] > st.lv.shape[1]:
+        lv[:, : st.lv.shape[1], :] = st.lv
+        st.lv = lv
+        hdr[H_CAP_LEVELS] = lv.shape[1]
+    if ev.shape[0] > st.ev.shape[0]:
+        ev[: hdr[H_NEVENTS]] = st.ev[: hdr[H_NEVENTS]]
+        st.ev = ev
+        hdr[H_CAP_EVENTS] = ev.shape[0] if hdr[H_RECORD] else np.int64(1) << 62
+    if sp.shape[0] > st.sp.shape[0]:
+        sp[: hdr[H_NSTOPS]] = st.sp[: hdr[H_NSTOPS]]
+        st.sp = sp
+        hdr[H_CAP_STOPS] = sp.shape[0]
+    if tr.shape[0] > st.tr.shape[0]:
+        tr[: hdr[H_NTRADES]] = st.tr[: hdr[H_NTRADES]]
+        st.tr = tr
 
 
 # -- room -------------------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def has_room(st, orders, levels, events, stops):
+    """Whether the arrays hold this many more orders, levels, events and stops."""
+    hdr = st.hdr
+    return (
+        hdr[H_USED] - hdr[H_NFREE] + orders <= hdr[H_CAP_ORDERS]
+        and 2 * (hdr[H_IX_COUNT] + orders) <= hdr[H_CAP_INDEX]
+        and hdr[H_NLEV] + levels <= hdr[H_CAP_LEVELS]
+        and hdr[H_NLEV + 1] + levels <= hdr[H_CAP_LEVELS]
+        and hdr[H_NEVENTS] + events <= hdr[H_CAP_EVENTS]
+        and hdr[H_NSTOPS] + stops <= hdr[H_CAP_STOPS]
+    )
 
 
 @njit(cache=True)
@@ -320,17 +350,8 @@ def ensure_room(st, orders, levels, events, stops):
 
     Growing copies; it changes no content, so an operation may call it before validating.
     """
-    hdr = st.hdr
-    if (
-        hdr[H_USED] - hdr[H_NFREE] + orders <= hdr[H_CAP_ORDERS]
-        and 2 * (hdr[H_IX_COUNT] + orders) <= hdr[H_CAP_INDEX]
-        and hdr[H_NLEV] + levels <= hdr[H_CAP_LEVELS]
-        and hdr[H_NLEV + 1] + levels <= hdr[H_CAP_LEVELS]
-        and hdr[H_NEVENTS] + events <= hdr[H_CAP_EVENTS]
-        and hdr[H_NSTOPS] + stops <= hdr[H_CAP_STOPS]
-    ):
-        return
-    _grow(st, orders, levels, events, stops)
+    if not has_room(st, orders, levels, events, stops):
+        _grow(st, orders, levels, events, stops)
 
 
 @njit(cache=True)

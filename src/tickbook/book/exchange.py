@@ -17,6 +17,7 @@ import numpy as np
 from tickbook.book import _layout as lay
 from tickbook.book._entry import entry_points
 from tickbook.book._errors import refusal
+from tickbook.book._memory import grow
 from tickbook.book._results import (
     CancelResult,
     ModifyResult,
@@ -222,6 +223,11 @@ class Exchange:
         except OverflowError:
             raise self._overflow(price=price, quantity=quantity) from None
         if r[0] < 0:
+            if r[0] == lay.E_ROOM:
+                self._grow()
+                return self.submit_limit(
+                    side, price, quantity, tif, post_only, display_quantity, owner, stp
+                )
             raise refusal(
                 r[0],
                 side=side,
@@ -265,6 +271,9 @@ class Exchange:
         except OverflowError:
             raise self._overflow(quantity=quantity, owner=owner) from None
         if r[0] < 0:
+            if r[0] == lay.E_ROOM:
+                self._grow()
+                return self.submit_market(side, quantity, owner=owner, stp=stp)
             raise refusal(r[0], side=side, quantity=quantity, owner=owner, stp=stp)
         if r[5] == r[6]:
             return _new(SubmitResult, r)
@@ -282,6 +291,9 @@ class Exchange:
         except OverflowError:
             raise self._overflow(order_id=order_id) from None
         if code < 0:
+            if code == lay.E_ROOM:
+                self._grow()
+                return self.cancel(order_id)
             raise refusal(code, order_id=order_id)
         return _new(CancelResult, (True, quantity, None))
 
@@ -300,6 +312,9 @@ class Exchange:
         except OverflowError:
             raise self._overflow(new_price=new_price, new_quantity=new_quantity) from None
         if r[0] < 0:
+            if r[0] == lay.E_ROOM:
+                self._grow()
+                return self.modify(order_id, new_price, new_quantity)
             raise refusal(r[0], order_id=order_id, new_price=new_price, new_quantity=new_quantity)
         if r[6] > self._trade_cap:
             self._grew_trades()
@@ -320,6 +335,9 @@ class Exchange:
         except OverflowError:
             raise self._overflow(new_quantity=new_quantity) from None
         if code < 0:
+            if code == lay.E_ROOM:
+                self._grow()
+                return self.reduce(order_id, new_quantity)
             raise refusal(code, order_id=order_id, new_quantity=new_quantity)
         return _new(CancelResult, (True, cut, None))
 
@@ -476,6 +494,20 @@ class Exchange:
             )
         except OverflowError:
             raise self._overflow(stop_price=stop_price, quantity=quantity) from None
+        if oid == lay.E_ROOM:
+            self._grow()
+            return self._stop(
+                side,
+                stop_price,
+                limit_price,
+                quantity,
+                tif,
+                owner,
+                method,
+                value,
+                period,
+                trail_value,
+            )
         if oid < 0:
             raise refusal(
                 oid,
@@ -679,7 +711,11 @@ class Exchange:
 
     def clear_order_history(self) -> int:
         """Forget filled and cancelled orders and finished stops; return how many orders."""
-        return self._k.clear_history(self._st)
+        freed = self._k.clear_history(self._st)
+        if freed == lay.E_ROOM:
+            self._grow()
+            return self.clear_order_history()
+        return freed
 
     def compact(self) -> int:
         """Give memory back; return the order capacity kept.
@@ -712,11 +748,16 @@ class Exchange:
         from tickbook.book.commands import check_commands
 
         commands = check_commands(commands)
-        self._reserve(len(commands))
+        n = len(commands)
+        self._grow(n, n)
         self._bbo = None
         t0 = self._h[lay.H_NTRADES]
-        results = np.empty(len(commands), BATCH_RESULT_DTYPE)
-        self._k.run_commands(self._st, commands, 0, results.view(np.int64).reshape(-1, 8))
+        results = np.empty(n, BATCH_RESULT_DTYPE)
+        grid = results.view(np.int64).reshape(-1, 8)
+        done = self._k.run_commands(self._st, commands, 0, t0, grid)
+        while done < n:  # a command lacked room: grow and resume at it
+            self._grow()
+            done = self._k.run_commands(self._st, commands, done, t0, grid)
         self._sync_trades()
         rows = self._tlog.rows[t0 : self._h[lay.H_NTRADES]]
         return results, np.ascontiguousarray(rows).view(_TRADE_DTYPE).reshape(-1).copy()
@@ -760,30 +801,9 @@ class Exchange:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _reserve(self, n: int) -> None:
-        """Make room for ``n`` more orders and trades before a batch, with numpy arrays.
-
-        numpy allocates large arrays on huge pages; arrays grown inside a kernel are not, and
-        their first touches cost more than the matching on big batches.
-        """
-        h = self._h
-        need = h[lay.H_USED] + n
-        rows = h[lay.H_NTRADES] + n
-        st = self._st
-        if need <= st.oq.shape[0] and rows <= st.tr.shape[0]:
-            return
-        cap = max(st.oq.shape[0], 1 << (need - 1).bit_length())
-        trades = max(st.tr.shape[0], 1 << (rows - 1).bit_length())
-        keys = st.ix_keys
-        if 2 * (h[lay.H_IX_COUNT] + n) > len(keys):
-            keys = np.full(2 * cap, lay.EMPTY_KEY, np.int64)
-        self._k.adopt(
-            st,
-            np.empty((cap, 8), np.int64),
-            np.empty((cap, 2), np.int64),
-            np.empty((trades, lay.TRADE_COLS), np.int64),
-            keys,
-        )
+    def _grow(self, orders: int = 0, trades: int = 0) -> None:
+        """Make room for the next operation (and ``orders``/``trades`` more), then retry it."""
+        grow(self._st, self._k.adopt, orders, trades)
         self._grew_trades()
 
     def _new_trade_log(self) -> None:
