@@ -83,10 +83,9 @@ class _Doors:
 _GRID = {"levels": 2, "book_orders": 1, "snapshot": 1}
 _GRID_T = types.Array(types.int64, 2, "C")
 _COMMANDS_T = typeof(np.zeros(1, COMMAND_DTYPE))
-_ADOPT_T = (  # oq, oc, keys, vals, lv, ev, sp, tr
+_ADOPT_T = (  # oq, oc, vals, lv, ev, sp, tr
     _GRID_T,
     _GRID_T,
-    types.Array(types.int64, 1, "C"),
     types.Array(types.int32, 1, "C"),
     types.Array(types.int64, 3, "C"),
     _COMMANDS_T,

@@ -96,7 +96,7 @@ H_CAP_STOPS = 27
 HDR_SIZE = 32
 
 NO_PRICE = 0
-EMPTY_KEY = -1
+EMPTY_SLOT = -1  # an empty bucket of the id index
 #: the limit a market order matches against
 MARKET_BUY_LIMIT = 1 << 62
 MARKET_SELL_LIMIT = 0

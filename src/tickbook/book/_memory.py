@@ -60,11 +60,11 @@ def grow(st: Any, adopt: Any, orders: int = 0, trades: int = 0) -> None:
             alloc((cap, oq.shape[1]), np.int64, heap),
             alloc((cap, oc.shape[1]), np.int64, heap),
         )
-    keys, vals = st.ix_keys, st.ix_vals
-    if 2 * (int(h[lay.H_IX_COUNT]) + new_orders) > keys.shape[0]:
-        size = max(2 * keys.shape[0], _pow2(2 * (int(h[lay.H_IX_COUNT]) + new_orders)))
-        keys, vals = alloc((size,), np.int64, heap), alloc((size,), np.int32, heap)
-        keys.fill(lay.EMPTY_KEY)
+    vals = st.ix_vals
+    if 2 * (int(h[lay.H_IX_COUNT]) + new_orders) > vals.shape[0]:
+        size = max(2 * vals.shape[0], _pow2(2 * (int(h[lay.H_IX_COUNT]) + new_orders)))
+        vals = alloc((size,), np.int32, heap)
+        vals.fill(lay.EMPTY_SLOT)
     lv = st.lv
     levels = max(int(h[lay.H_NLEV]), int(h[lay.H_NLEV + 1])) + 3 + pending
     if levels > lv.shape[1]:
@@ -80,4 +80,4 @@ def grow(st: Any, adopt: Any, orders: int = 0, trades: int = 0) -> None:
     rows = int(h[lay.H_NTRADES]) + trades
     if rows > tr.shape[0]:
         tr = alloc((max(2 * tr.shape[0], _pow2(rows)), tr.shape[1]), np.int64, heap)
-    adopt(st, oq, oc, keys, vals, lv, ev, sp, tr)
+    adopt(st, oq, oc, vals, lv, ev, sp, tr)

@@ -25,7 +25,7 @@ from numba.experimental import structref
 
 from tickbook.book._layout import (
     COMMAND_DTYPE,
-    EMPTY_KEY,
+    EMPTY_SLOT,
     H_CAP_EVENTS,
     H_CAP_INDEX,
     H_CAP_LEVELS,
@@ -42,7 +42,7 @@ from tickbook.book._layout import (
 
 __all__ = ["BookState", "new_state"]
 
-_FIELDS = ("hdr", "oq", "oc", "ix_keys", "ix_vals", "lv", "tr", "ev", "sp", "ring")
+_FIELDS = ("hdr", "oq", "oc", "ix_vals", "lv", "tr", "ev", "sp", "ring")
 
 
 @structref.register
@@ -64,7 +64,6 @@ class BookState(structref.StructRefProxy):
     hdr = property(lambda self: _get_hdr(self))
     oq = property(lambda self: _get_oq(self))
     oc = property(lambda self: _get_oc(self))
-    ix_keys = property(lambda self: _get_ix_keys(self))
     ix_vals = property(lambda self: _get_ix_vals(self))
     lv = property(lambda self: _get_lv(self))
     tr = property(lambda self: _get_tr(self))
@@ -134,11 +133,6 @@ def _get_oc(st):
 
 
 @njit(cache=True)
-def _get_ix_keys(st):
-    return st.ix_keys
-
-
-@njit(cache=True)
 def _get_ix_vals(st):
     return st.ix_vals
 
@@ -186,7 +180,6 @@ STATE_TYPE = BookStateType(
         ("hdr", _I64_1),
         ("oq", _I64_2),
         ("oc", _I64_2),
-        ("ix_keys", _I64_1),
         ("ix_vals", types.Array(types.int32, 1, "C")),
         ("lv", types.Array(types.int64, 3, "C")),
         ("tr", _I64_2),
@@ -198,13 +191,12 @@ STATE_TYPE = BookStateType(
 
 
 @njit(cache=True)
-def _make(hdr, oq, oc, ix_keys, ix_vals, lv, tr, ev, sp, ring):
+def _make(hdr, oq, oc, ix_vals, lv, tr, ev, sp, ring):
     # a cached constructor: Numba's generated one recompiles in every process (~0.5 s)
     st = structref.new(STATE_TYPE)
     st.hdr = hdr
     st.oq = oq
     st.oc = oc
-    st.ix_keys = ix_keys
     st.ix_vals = ix_vals
     st.lv = lv
     st.tr = tr
@@ -236,8 +228,7 @@ def new_state(
         hdr,
         np.zeros((order_capacity, 8), np.int64),
         np.zeros((order_capacity, 2), np.int64),
-        np.full(index_size, EMPTY_KEY, np.int64),
-        np.zeros(index_size, np.int32),
+        np.full(index_size, EMPTY_SLOT, np.int32),
         np.zeros((2, level_capacity, 5), np.int64),
         np.zeros((256, TRADE_COLS), np.int64),
         np.zeros(events, COMMAND_DTYPE),

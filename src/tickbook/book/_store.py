@@ -6,9 +6,11 @@ a consistent state, after ``has_room`` (the Exchange: Python grows the arrays) o
 ``ensure_room`` (feed books: the kernel grows them) has made sure of the space.
 
 * The id index is an open-addressing hash table (linear probing, backward-shift deletion)
-  from order id to slot, kept at most half full. The hash keeps the low bits of the id and
-  folds the high bits in, so that the increasing ids of an exchange (and of most feeds) land
-  in neighbouring buckets: inserts and lookups stay in cache.
+  of slots, kept at most half full: a bucket holds only the slot (int32), whose ``O_ID`` is
+  the key, so a lookup reads the order's row, which its caller reads next anyway. The hash
+  keeps the low bits of the id and folds the high bits in, so that the increasing ids of an
+  exchange (and of most feeds) land in neighbouring buckets: inserts and lookups stay in
+  cache.
 * Order slots are rows of ``oq`` (hot: one cache line) and ``oc`` (cold); freed rows go on a
   free list threaded through the ``next`` link.
 * Each side's levels are sorted by key (price on the bid, -price on the ask) with the best
@@ -20,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from tickbook.book._layout import (
-    EMPTY_KEY,
+    EMPTY_SLOT,
     H_ATR_N,
     H_BEST,
     H_CAP_EVENTS,
@@ -145,60 +147,62 @@ def _home(key, bits, mask):
 @njit(cache=True)
 def ix_find(st, key):
     """Return the slot of order ``key``, or -1."""
-    keys = st.ix_keys
-    mask = keys.shape[0] - 1
+    vals = st.ix_vals
+    oq = st.oq
+    mask = vals.shape[0] - 1
     i = _home(key, st.hdr[H_IX_BITS], mask)
     while True:
-        k = keys[i]
-        if k == key:
-            return np.int64(st.ix_vals[i])
-        if k == EMPTY_KEY:
+        s = vals[i]
+        if s < 0:
             return np.int64(-1)
+        if oq[s, O_ID] == key:
+            return np.int64(s)
         i = (i + 1) & mask
 
 
 @njit(cache=True)
 def ix_insert(st, key, slot):
-    """Map order ``key`` to ``slot`` (the key must not be present)."""
-    keys = st.ix_keys
-    mask = keys.shape[0] - 1
+    """Map order ``key`` (already in ``oq[slot, O_ID]``) to ``slot``; the key must be new."""
+    vals = st.ix_vals
+    mask = vals.shape[0] - 1
     i = _home(key, st.hdr[H_IX_BITS], mask)
-    while keys[i] != EMPTY_KEY:
+    while vals[i] >= 0:
         i = (i + 1) & mask
-    keys[i] = key
-    st.ix_vals[i] = slot
+    vals[i] = slot
     st.hdr[H_IX_COUNT] += 1
 
 
 @njit(cache=True)
 def ix_delete(st, key):
     """Remove order ``key`` from the index, shifting its probe chain back."""
-    keys = st.ix_keys
     vals = st.ix_vals
-    mask = keys.shape[0] - 1
+    oq = st.oq
+    mask = vals.shape[0] - 1
     bits = st.hdr[H_IX_BITS]
     i = _home(key, bits, mask)
-    while keys[i] != key:
-        if keys[i] == EMPTY_KEY:
+    while True:
+        s = vals[i]
+        if s < 0:
             return
+        if oq[s, O_ID] == key:
+            break
         i = (i + 1) & mask
     j = i
     while True:
         j = (j + 1) & mask
-        k = keys[j]
-        if k == EMPTY_KEY:
+        s = vals[j]
+        if s < 0:
             break
-        h = _home(k, bits, mask)
+        h = _home(oq[s, O_ID], bits, mask)
         # the entry at j may move to the hole at i unless its home lies cyclically in (i, j]
         if i <= j:
             stays = i < h <= j
         else:
             stays = h > i or h <= j
         if not stays:
-            keys[i] = k
-            vals[i] = vals[j]
+            vals[i] = s
             i = j
-    keys[i] = EMPTY_KEY
+    vals[i] = EMPTY_SLOT
     st.hdr[H_IX_COUNT] -= 1
 
 
@@ -212,16 +216,14 @@ def _log2(n):
 
 @njit(cache=True)
 def _rehash(st, size):
-    old_keys = st.ix_keys
-    old_vals = st.ix_vals
-    st.ix_keys = np.full(size, EMPTY_KEY, np.int64)
-    st.ix_vals = np.zeros(size, np.int32)
+    old = st.ix_vals
+    st.ix_vals = np.full(size, EMPTY_SLOT, np.int32)
     st.hdr[H_IX_BITS] = _log2(size)
     st.hdr[H_CAP_INDEX] = size
     st.hdr[H_IX_COUNT] = 0
-    for i in range(old_keys.shape[0]):
-        if old_keys[i] != EMPTY_KEY:
-            ix_insert(st, old_keys[i], old_vals[i])
+    for i in range(old.shape[0]):
+        if old[i] >= 0:
+            ix_insert(st, st.oq[old[i], O_ID], old[i])
 
 
 @njit(cache=True)
@@ -274,8 +276,7 @@ def compact_orders(st):
 
 @njit(cache=True)
 def _rehash_from_orders(st, size):
-    st.ix_keys = np.full(size, EMPTY_KEY, np.int64)
-    st.ix_vals = np.zeros(size, np.int32)
+    st.ix_vals = np.full(size, EMPTY_SLOT, np.int32)
     st.hdr[H_IX_BITS] = _log2(size)
     st.hdr[H_CAP_INDEX] = size
     st.hdr[H_IX_COUNT] = 0
@@ -284,12 +285,12 @@ def _rehash_from_orders(st, size):
 
 
 @njit(cache=True)
-def adopt(st, oq, oc, keys, vals, lv, ev, sp, tr):
+def adopt(st, oq, oc, vals, lv, ev, sp, tr):
     """Move the book into larger arrays allocated by the caller (a field's own array: kept).
 
     Python allocates them (see ``Exchange._make_room``): large arrays are memory maps on huge
     pages, which cost fewer first-touch faults than the kernel's heap arrays and go back to
-    the operating system when dropped. ``keys`` arrives filled with ``EMPTY_KEY``.
+    the operating system when dropped. ``vals`` arrives filled with ``EMPTY_SLOT``.
     """
     hdr = st.hdr
     if oq.shape[0] > st.oq.shape[0]:
@@ -299,17 +300,15 @@ def adopt(st, oq, oc, keys, vals, lv, ev, sp, tr):
         st.oq = oq
         st.oc = oc
         hdr[H_CAP_ORDERS] = oq.shape[0]
-    if keys.shape[0] > st.ix_keys.shape[0]:
-        old_keys = st.ix_keys
-        old_vals = st.ix_vals
-        st.ix_keys = keys
+    if vals.shape[0] > st.ix_vals.shape[0]:
+        old = st.ix_vals
         st.ix_vals = vals
-        hdr[H_IX_BITS] = _log2(keys.shape[0])
-        hdr[H_CAP_INDEX] = keys.shape[0]
+        hdr[H_IX_BITS] = _log2(vals.shape[0])
+        hdr[H_CAP_INDEX] = vals.shape[0]
         hdr[H_IX_COUNT] = 0
-        for i in range(old_keys.shape[0]):
-            if old_keys[i] != EMPTY_KEY:
-                ix_insert(st, old_keys[i], old_vals[i])
+        for i in range(old.shape[0]):
+            if old[i] >= 0:
+                ix_insert(st, st.oq[old[i], O_ID], old[i])
     if lv.shape[1] > st.lv.shape[1]:
         lv[:, : st.lv.shape[1], :] = st.lv
         st.lv = lv
@@ -370,7 +369,7 @@ def _grow(st, orders, levels, events, stops):
         st.oq = oq
         st.oc = oc
         hdr[H_CAP_ORDERS] = new_cap
-    size = st.ix_keys.shape[0]
+    size = st.ix_vals.shape[0]
     if 2 * (hdr[H_IX_COUNT] + orders) > size:
         while 2 * (hdr[H_IX_COUNT] + orders) > size:
             size *= 2
