@@ -249,6 +249,10 @@ def _resting_memory(lib: str, n: int) -> float:
 
     rng = np.random.default_rng(11)
     prices = (MID - rng.integers(0, 500, n)).tolist()
+    warm = Exchange() if lib == "tickbook" else nanobook.Exchange()
+    for p in prices[:5_000]:  # load the code a growing book runs: not memory per order
+        warm.submit_limit("buy", p, 10, "gtc")
+    del warm
     gc.collect()
     before = _rss()
     ex = Exchange() if lib == "tickbook" else nanobook.Exchange()

@@ -6,15 +6,10 @@ many times, one call at a time or inside a batch, ends identical to one that nev
 
 from __future__ import annotations
 
-import mmap
 import random
-
-import numpy as np
 
 from tests.reference.book_model import engine_fingerprint
 from tickbook.book import Exchange
-from tickbook.book import _layout as lay
-from tickbook.book._memory import alloc
 
 
 def busy_flow(ex: Exchange, seed: int = 7) -> list[object]:
@@ -72,20 +67,3 @@ def test_a_batch_that_runs_out_of_room_resumes_at_the_command_that_lacked_it():
     assert engine_fingerprint(batch) == engine_fingerprint(source)
     # results index the batch's own trades even when the batch was resumed
     assert results["trade_end"].max() == len(trades)
-
-
-def test_large_arrays_are_anonymous_memory_maps_and_small_ones_are_not():
-    def base_chain(a: object) -> list[object]:
-        seen = []
-        while a is not None:
-            seen.append(a)
-            a = a.obj if isinstance(a, memoryview) else getattr(a, "base", None)
-        return seen
-
-    big = alloc((1 << 17, 8), np.int64)  # 8 MiB
-    big[-1, -1] = 5  # writable
-    assert any(isinstance(b, mmap.mmap) for b in base_chain(big))
-    small = alloc((16, 8), np.int64)
-    assert not any(isinstance(b, mmap.mmap) for b in base_chain(small))
-    events = alloc((1 << 18,), lay.COMMAND_DTYPE)
-    assert events.dtype == lay.COMMAND_DTYPE and events.flags.writeable

@@ -23,7 +23,6 @@ from tickbook.book._layout import (
     H_CLOCK,
     H_NLEV,
     H_NRESTING,
-    H_USED,
     MAX_PRICE,
     MAX_QTY,
     O_FILLED,
@@ -34,7 +33,8 @@ from tickbook.book._layout import (
     O_QTY,
     O_REM,
     O_VIS,
-    ST_FREE,
+    ST_CANCELLED,
+    ST_FILLED,
     ST_NEW,
     ST_PARTIAL,
     V_COUNT,
@@ -44,6 +44,7 @@ from tickbook.book._store import (
     alloc_slot,
     ensure_room,
     free_slot,
+    free_slots_where,
     ix_find,
     ix_insert,
     key_of,
@@ -57,7 +58,6 @@ from tickbook.book._store import (
     refresh_best,
     set_status,
     side_of,
-    status_of,
 )
 
 #: ids at or above this value are reserved for the anonymous quantity of a level
@@ -247,9 +247,7 @@ def feed_event(st, ts, kind, side, oid, price, qty, new_oid):
 @njit(cache=True)
 def feed_clear(st):
     """Empty the book (trades are kept)."""
-    for slot in range(st.hdr[H_USED]):
-        if status_of(st.oq, slot) != ST_FREE:
-            free_slot(st, slot)
+    free_slots_where(st, (1 << ST_NEW) | (1 << ST_PARTIAL) | (1 << ST_FILLED) | (1 << ST_CANCELLED))
     st.hdr[H_NLEV] = 0
     st.hdr[H_NLEV + 1] = 0
     st.hdr[H_NRESTING] = 0

@@ -33,7 +33,6 @@ from tickbook.book._layout import (
     H_NTRADES,
     H_OP_HI,
     H_OP_LO,
-    H_USED,
     K_CANCEL,
     K_CLEAR_HISTORY,
     K_LIMIT,
@@ -95,7 +94,7 @@ from tickbook.book._stops import (
 )
 from tickbook.book._store import (
     compact_orders,
-    free_slot,
+    free_slots_where,
     has_room,
     ix_find,
     key_of,
@@ -284,13 +283,7 @@ def clear_history(st):
         return np.int64(E_ROOM)
     _tick(st)
     log_event(st, K_CLEAR_HISTORY, 0, 0, 0, 0, 0, 0, 0)
-    oq = st.oq
-    freed = 0
-    for slot in range(st.hdr[H_USED]):
-        status = status_of(oq, slot)
-        if status == ST_FILLED or status == ST_CANCELLED:
-            free_slot(st, slot)
-            freed += 1
+    freed = free_slots_where(st, (1 << ST_FILLED) | (1 << ST_CANCELLED))
     sp = st.sp
     kept = 0
     for r in range(st.hdr[H_NSTOPS]):

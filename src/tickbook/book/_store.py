@@ -288,9 +288,7 @@ def _rehash_from_orders(st, size):
 def adopt(st, oq, oc, vals, lv, ev, sp, tr):
     """Move the book into larger arrays allocated by the caller (a field's own array: kept).
 
-    Python allocates them (see ``Exchange._make_room``): large arrays are memory maps on huge
-    pages, which cost fewer first-touch faults than the kernel's heap arrays and go back to
-    the operating system when dropped. ``vals`` arrives filled with ``EMPTY_SLOT``.
+    Python allocates them (``_memory.grow``); ``vals`` arrives filled with ``EMPTY_SLOT``.
     """
     hdr = st.hdr
     if oq.shape[0] > st.oq.shape[0]:
@@ -430,10 +428,40 @@ def alloc_slot(st):
 def free_slot(st, slot):
     """Forget the order in ``slot``: drop it from the index and put the slot on the free list."""
     ix_delete(st, st.oq[slot, O_ID])
+    _release(st, slot)
+
+
+@njit(cache=True, inline="always")
+def _release(st, slot):
     set_status(st.oq, slot, ST_FREE)
     set_next(st.oq, slot, st.hdr[H_FREE])
     st.hdr[H_FREE] = slot
     st.hdr[H_NFREE] += 1
+
+
+@njit(cache=True)
+def free_slots_where(st, statuses_mask):
+    """Free every slot whose status bit is set in ``statuses_mask``; answer how many.
+
+    The index is rebuilt once from the slots kept. Deleting one id at a time costs a scan to
+    the end of its probe cluster, and an exchange's increasing ids form one long cluster:
+    quadratic (9 s to forget 60k orders, measured) where this is linear.
+    """
+    oq = st.oq
+    freed = 0
+    for slot in range(st.hdr[H_USED]):
+        status = status_of(oq, slot)
+        if status != ST_FREE and (statuses_mask >> status) & 1:
+            _release(st, slot)
+            freed += 1
+    if freed > 0:
+        vals = st.ix_vals
+        vals[:] = EMPTY_SLOT
+        st.hdr[H_IX_COUNT] = 0
+        for slot in range(st.hdr[H_USED]):
+            if status_of(oq, slot) != ST_FREE:
+                ix_insert(st, oq[slot, O_ID], slot)
+    return freed
 
 
 # -- price levels -----------------------------------------------------------------------------
