@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from tickbook.analytics._inputs import check_choice, real_array
 from tickbook.core._checks import refuse
 
 __all__ = ["Returns", "correlation_matrix", "covariance_matrix", "ledoit_wolf", "returns_matrix"]
@@ -43,10 +44,7 @@ def returns_matrix(
     if type(returns).__module__.partition(".")[0] == "pandas":
         columns = getattr(returns, "columns", None)
         returns = returns.to_numpy()
-    try:
-        r = np.asarray(returns, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise refuse(field, "a (time x assets) array of returns", type(returns).__name__) from None
+    r = real_array(returns, field, "a (time x assets) array of returns")
     if r.ndim != 2 or r.shape[1] < 1:
         raise refuse(field, "a 2-D (time x assets) array with at least one asset", r.shape)
     if r.shape[0] < min_obs:
@@ -108,6 +106,7 @@ def covariance_matrix(returns: Any, method: str = "sample") -> Any:
     toward a scaled identity, equal to scikit-learn's ``ledoit_wolf``. A DataFrame in gives
     a labelled DataFrame out.
     """
+    check_choice(method, "method", ("sample", "ledoit_wolf"))
     ret = returns_matrix(returns)
     cov = _cov(ret.values, method)
     return _frame(cov, ret)
@@ -119,14 +118,13 @@ def correlation_matrix(returns: Any, method: str = "pearson") -> Any:
     Equal to pandas ``DataFrame.corr(method=...)``. A constant column has no correlation
     and is refused.
     """
+    check_choice(method, "method", ("pearson", "spearman"))
     ret = returns_matrix(returns)
     r = ret.values
     if method == "spearman":
         from scipy.stats import rankdata
 
         r = rankdata(r, axis=0)
-    elif method != "pearson":
-        raise refuse("method", '"pearson" or "spearman"', method)
     sd = r.std(axis=0)
     flat = sd <= 1e-300
     if flat.any():

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from tickbook.analytics._inputs import check_float, check_period
+from tickbook.analytics._inputs import check_choice, check_float, check_period, real_array
 from tickbook.core import DataError
 from tickbook.core._checks import refuse
 
@@ -81,10 +81,7 @@ class GarchResult:
 def _returns(returns: Any, field_name: str = "returns", min_obs: int = MIN_OBS) -> np.ndarray:
     if type(returns).__module__.partition(".")[0] == "pandas":
         returns = returns.to_numpy()
-    try:
-        y = np.asarray(returns, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise refuse(field_name, "a 1-D array of returns", type(returns).__name__) from None
+    y = real_array(returns, field_name, "a 1-D array of returns")
     if y.ndim != 1:
         raise refuse(field_name, "a 1-D array of returns", f"shape {y.shape}")
     if y.shape[0] < min_obs:
@@ -143,10 +140,8 @@ def fit_garch(
 
     from tickbook.analytics._kernels_vol import garch_loglik
 
-    if dist not in ("normal", "t"):
-        raise refuse("dist", '"normal" or "t"', dist)
-    if mean not in ("constant", "zero"):
-        raise refuse("mean", '"constant" or "zero"', mean)
+    check_choice(dist, "dist", ("normal", "t"))
+    check_choice(mean, "mean", ("constant", "zero"))
     y = _returns(returns)
     scale = float(np.sqrt(np.mean(y**2)))
     if not scale > 0.0 or float(np.std(y)) <= 1e-12 * scale:

@@ -21,10 +21,12 @@ __all__ = [
     "MAX_PERIOD",
     "Shape",
     "bad_value_error",
+    "check_choice",
     "check_float",
     "check_period",
     "panel",
     "panels",
+    "real_array",
 ]
 
 #: Largest accepted window length (TA-Lib's own limit).
@@ -57,6 +59,31 @@ class Shape:
 
 def _is_pandas(value: Any) -> bool:
     return type(value).__module__.partition(".")[0] == "pandas"
+
+
+def real_array(value: Any, field: str, expected: str) -> np.ndarray:
+    """Return ``value`` (array, sequence, number or pandas object) as a float64 array.
+
+    Refuses what is not made of real numbers (strings, objects, complex numbers, ragged
+    lists) instead of letting numpy cast or fail on it; shape and finiteness are the
+    caller's to check.
+    """
+    if _is_pandas(value):
+        value = value.to_numpy()
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        raise refuse(field, expected, _short(value)) from None
+    if arr.dtype.kind not in "biuf":
+        raise refuse(field, expected, _short(value) if arr.ndim == 0 else f"dtype {arr.dtype}")
+    return arr.astype(np.float64, copy=False)
+
+
+def check_choice(value: Any, field: str, choices: Sequence[str]) -> str:
+    """Return ``value`` when it is one of the strings ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise refuse(field, " or ".join(f'"{c}"' for c in choices), value)
+    return value
 
 
 def panel(value: Any, field: str) -> tuple[np.ndarray, Shape]:

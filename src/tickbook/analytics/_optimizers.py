@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from tickbook.analytics._covariance import Returns, _cov, returns_matrix
-from tickbook.analytics._inputs import check_float
+from tickbook.analytics._inputs import check_choice, check_float, real_array
 from tickbook.core import DataError
 from tickbook.core._checks import refuse
 
@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 Bounds = tuple[float, float] | Sequence[tuple[float, float]]
+_COVARIANCES = ("sample", "ledoit_wolf")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -68,10 +69,7 @@ def _one_blas_thread(fn: F) -> F:
 
 def _limits(bounds: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Return per-asset (lo, hi) arrays from one pair or one pair per asset."""
-    try:
-        arr = np.asarray(bounds, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise refuse("bounds", "a (lo, hi) pair or one pair per asset", bounds) from None
+    arr = real_array(bounds, "bounds", "a (lo, hi) pair or one pair per asset")
     if arr.shape == (2,):
         lo, hi = np.full(n, arr[0]), np.full(n, arr[1])
     elif arr.shape == (n, 2):
@@ -95,6 +93,7 @@ def _leverage(leverage: Any, lo: np.ndarray) -> float | None:
 
 
 def _covariance(ret: Returns, method: str) -> np.ndarray:
+    check_choice(method, "covariance", _COVARIANCES)
     t, n = ret.values.shape
     if method == "sample" and t <= n:
         raise refuse(
@@ -319,10 +318,7 @@ def optimize_risk_parity(
     if budgets is None:
         b = np.full(n, 1.0 / n)
     else:
-        try:
-            b = np.asarray(budgets, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise refuse("budgets", "positive numbers, one per asset", budgets) from None
+        b = real_array(budgets, "budgets", "positive numbers, one per asset")
         if b.shape != (n,) or not np.isfinite(b).all() or (b <= 0.0).any():
             raise refuse("budgets", f"{n} positive numbers", budgets)
         b = b / b.sum()
@@ -371,8 +367,8 @@ def optimize_hrp(
     from scipy.spatial.distance import squareform
 
     methods = ("single", "complete", "average", "weighted", "centroid", "median", "ward")
-    if linkage not in methods:
-        raise refuse("linkage", f"one of {', '.join(methods)}", linkage)
+    check_choice(linkage, "linkage", methods)
+    check_choice(covariance, "covariance", _COVARIANCES)
     ret = returns_matrix(returns, symbols)
     n = ret.values.shape[1]
     cov = _cov(ret.values, covariance)

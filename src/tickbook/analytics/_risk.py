@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from tickbook.analytics._covariance import returns_matrix
-from tickbook.analytics._inputs import check_float
+from tickbook.analytics._inputs import check_choice, check_float, real_array
 from tickbook.core._checks import check_int, refuse
 
 __all__ = [
@@ -44,12 +44,7 @@ METHODS = ("historical", "normal", "cornish_fisher", "monte_carlo")
 
 def _series(returns: Any, weights: Any) -> tuple[np.ndarray, Any, bool]:
     """Return (T x K series to measure, (assets, weights) for Monte Carlo or None, one result?)."""
-    if type(returns).__module__.partition(".")[0] == "pandas":
-        returns = returns.to_numpy()
-    try:
-        arr = np.asarray(returns, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise refuse("returns", "an array of returns", type(returns).__name__) from None
+    arr = real_array(returns, "returns", "an array of returns")
     if arr.ndim == 1:
         if weights is not None:
             raise refuse("weights", "None for a single series of returns", "weights")
@@ -58,10 +53,7 @@ def _series(returns: Any, weights: Any) -> tuple[np.ndarray, Any, bool]:
     r = ret.values
     if weights is None:
         return r, None, arr.shape[1] == 1 and np.ndim(returns) == 1
-    try:
-        w = np.asarray(weights, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise refuse("weights", "one number per asset", weights) from None
+    w = real_array(weights, "weights", "one number per asset")
     if w.shape != (r.shape[1],) or not np.isfinite(w).all():
         raise refuse("weights", f"{r.shape[1]} finite numbers (one per column)", weights)
     return (r @ w)[:, None], (r, w), True
@@ -100,8 +92,7 @@ def _measure(
 
     a = check_float(alpha, "alpha", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
     tail = 1.0 - a
-    if method not in METHODS:
-        raise refuse("method", " or ".join(f'"{m}"' for m in METHODS), method)
+    check_choice(method, "method", METHODS)
     x, assets, single = _series(returns, weights)
     if method == "historical":
         var, cvar = _historical(x, tail)
@@ -142,8 +133,7 @@ def _measure(
 
 
 def _simulate(x: np.ndarray, assets: Any, n: int, seed: int, dist: str, dof: Any) -> np.ndarray:
-    if dist not in ("normal", "t"):
-        raise refuse("dist", '"normal" or "t"', dist)
+    check_choice(dist, "dist", ("normal", "t"))
     rng = np.random.default_rng(seed)
     if assets is not None:
         r = assets[0]
@@ -208,11 +198,10 @@ def portfolio_beta(returns: Any, benchmark: Any, weights: Sequence[float] | None
     betas). Same figure as vectorbt's ``beta``.
     """
     x, _, single = _series(returns, weights)
-    if type(benchmark).__module__.partition(".")[0] == "pandas":
-        benchmark = benchmark.to_numpy()
-    bench = returns_matrix(
-        np.asarray(benchmark, dtype=np.float64).reshape(-1, 1), field="benchmark"
-    )
+    b = real_array(benchmark, "benchmark", "a 1-D array of returns")
+    if b.ndim != 1:
+        raise refuse("benchmark", "a 1-D array of returns", f"shape {b.shape}")
+    bench = returns_matrix(b.reshape(-1, 1), field="benchmark")
     b = bench.values[:, 0]
     if b.shape[0] != x.shape[0]:
         raise refuse("benchmark", f"{x.shape[0]} returns (as many as `returns`)", b.shape[0])

@@ -19,7 +19,7 @@ import numpy as np
 from tickbook.analytics import _engines
 from tickbook.analytics._engines import Engine
 from tickbook.analytics._indicators import BandsResult, MACDResult, StochResult
-from tickbook.analytics._inputs import Shape, bad_value_error, panels
+from tickbook.analytics._inputs import Shape, bad_value_error, panels, real_array
 from tickbook.core._checks import refuse
 
 __all__ = [
@@ -99,10 +99,7 @@ class IndicatorStream:
         rows: list[np.ndarray] = []
         ndim = 0
         for value, field in values:
-            try:
-                arr = np.asarray(value, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise refuse(field, "a number or a 1-D array of numbers", value) from None
+            arr = real_array(value, field, "a number or a 1-D array of numbers")
             if arr.ndim > 1:
                 raise refuse(field, "one bar: a number or a 1-D array", f"shape {arr.shape}")
             ndim = arr.ndim

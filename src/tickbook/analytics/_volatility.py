@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from tickbook.analytics._inputs import check_float, check_period, panels
+from tickbook.analytics._inputs import check_choice, check_float, check_period, panels
 from tickbook.core._checks import refuse
 
 __all__ = ["realized_volatility"]
@@ -75,8 +75,7 @@ def realized_volatility(
     series/panel of rolling estimates when ``window`` (in bars, >= 3) is given. Prices must
     be positive with high >= low.
     """
-    if method not in _METHODS:
-        raise refuse("method", " or ".join(f'"{m}"' for m in _METHODS), method)
+    check_choice(method, "method", _METHODS)
     arrays, shape = panels([(open, "open"), (high, "high"), (low, "low"), (close, "close")])
     o, h, lo, c = arrays
     nrow = o.shape[0]
