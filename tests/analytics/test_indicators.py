@@ -1,6 +1,7 @@
 """Indicators against TA-Lib on real daily prices, panels, pandas, and refused input."""
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -342,3 +343,26 @@ def test_bad_parameters_name_their_field(call, field, value):
         call(np.linspace(1.0, 2.0, 40))
     assert err.value.field == field
     assert err.value.value == value or value != value
+
+
+@pytest.mark.parametrize("mine", [c[1] for c in CASES], ids=[c[0] for c in CASES])
+def test_every_indicator_gives_pandas_for_pandas(orcl, ohlcv_panel, mine):
+    """Series in: Series out on the same index; DataFrame in: DataFrame out; same numbers."""
+    f = orcl.frame
+    series = SimpleNamespace(
+        high=f["High"], low=f["Low"], close=f["Close"], volume=f["Volume"].astype(float)
+    )
+    for got, want in zip(_parts(mine(series)), _parts(mine(orcl)), strict=True):
+        assert isinstance(got, pd.Series)
+        assert got.index.equals(f.index)
+        np.testing.assert_array_equal(got.to_numpy(), want)
+    index = pd.RangeIndex(ohlcv_panel.close.shape[0], name="bar")
+    frames = SimpleNamespace(
+        **{k: pd.DataFrame(getattr(ohlcv_panel, k), index=index, columns=ohlcv_panel.symbols)
+           for k in ("high", "low", "close", "volume")}
+    )  # fmt: skip
+    for got, want in zip(_parts(mine(frames)), _parts(mine(ohlcv_panel)), strict=True):
+        assert isinstance(got, pd.DataFrame)
+        assert list(got.columns) == list(ohlcv_panel.symbols)
+        assert got.index.equals(index)
+        np.testing.assert_array_equal(got.to_numpy(), want)
