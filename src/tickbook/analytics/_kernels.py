@@ -334,29 +334,42 @@ def rebase(ring, old, period, cnt, mean, anchor, sums):
 
 @njit(cache=True, nogil=True)
 def change(x, period, kind, tg, cnt, ring, out):
-    """Change over ``period`` bars: momentum, ROC (percent), ROCP (fraction) or ROCR (ratio)."""
+    """Change over ``period`` bars: momentum, ROC (percent), ROCP (fraction) or ROCR (ratio).
+
+    The bar ``period`` rows back is read from ``x`` itself once this call has that many rows
+    (a listed symbol has no gaps, so it is the ring's value); the ring is read only on the
+    first rows of a call and written only on its last ``period + 1`` rows, for the next call.
+    """
     nrow, ncol = x.shape
     size = period + 1
     for t in range(nrow):
         slot = tg[0] % size
         tg[0] += 1
         old = tg[0] % size
+        keep = t + size >= nrow
+        back = x[t - period] if t >= period else ring[old]
         if steady(cnt, period, x, x, x, x, t):
+            row = x[t]
+            if kind == MOM:
+                for j in range(ncol):
+                    out[t, j] = row[j] - back[j]
+            else:
+                for j in range(ncol):
+                    v = row[j]
+                    p = back[j]
+                    zero = p == 0.0
+                    q = 1.0 if zero else p
+                    if kind == ROC:
+                        out[t, j] = 0.0 if zero else (v / q - 1.0) * 100.0
+                    elif kind == ROCP:
+                        out[t, j] = 0.0 if zero else (v - p) / q
+                    else:
+                        out[t, j] = 0.0 if zero else v / q
             for j in range(ncol):
-                v = x[t, j]
-                ring[slot, j] = v
-                p = ring[old, j]
                 cnt[j] += 1
-                zero = p == 0.0
-                q = 1.0 if zero else p
-                if kind == MOM:
-                    out[t, j] = v - p
-                elif kind == ROC:
-                    out[t, j] = 0.0 if zero else (v / q - 1.0) * 100.0
-                elif kind == ROCP:
-                    out[t, j] = 0.0 if zero else (v - p) / q
-                else:
-                    out[t, j] = 0.0 if zero else v / q
+            if keep:
+                for j in range(ncol):
+                    ring[slot, j] = row[j]
             continue
         for j in range(ncol):
             v = x[t, j]
@@ -366,13 +379,14 @@ def change(x, period, kind, tg, cnt, ring, out):
                 continue
             if s == 2:
                 return 1 + t * ncol + j
-            ring[slot, j] = v
+            if keep:
+                ring[slot, j] = v
             c = cnt[j] + 1
             cnt[j] = c
             if c <= period:
                 out[t, j] = NAN
                 continue
-            p = ring[old, j]
+            p = back[j]
             if kind == MOM:
                 out[t, j] = v - p
             elif p == 0.0:
