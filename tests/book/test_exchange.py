@@ -136,6 +136,23 @@ def test_batch_equals_one_call_at_a_time():
     assert batch.depth(50).bid_array.tolist() == single.depth(50).bid_array.tolist()
 
 
+def test_batch_trades_are_a_read_only_view_that_later_operations_leave_alone():
+    ex = Exchange()
+    commands = make_commands(CommandKind.LIMIT, [1, 0, 1, 0], [100, 100, 101, 101], [5, 3, 4, 4])
+    _, trades = ex.submit_batch(commands)
+    before = trades.tolist()
+    assert len(before) == 3 and not trades.flags.writeable
+    with pytest.raises(ValueError):
+        trades["price"][0] = 1
+    for _ in range(3_000):  # the trade log grows (a new array) and is then cleared
+        ex.submit_limit("sell", 200, 1)
+        ex.submit_limit("buy", 200, 1)
+    ex.clear_trades()
+    ex.submit_limit("sell", 300, 1)
+    ex.submit_limit("buy", 300, 1)
+    assert trades.tolist() == before
+
+
 def test_batch_refuses_bad_rows_and_goes_on():
     commands = make_commands([CommandKind.LIMIT] * 3, 0, [100, -5, 101], [5, 5, 0])
     results, _ = Exchange().submit_batch(commands)

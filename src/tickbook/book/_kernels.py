@@ -12,6 +12,7 @@ trade_hi)``: the aggressor's trades are rows ``[trade_lo, trade_hi)`` of the tra
 import numpy as np
 from numba import njit
 
+from tickbook.book._answers import cancel_answer, submit_answer
 from tickbook.book._layout import (
     C_PEAK,
     C_TS,
@@ -137,19 +138,24 @@ def _limit(st, side, price, qty, tif, flags, owner, peak):
 
 @njit(cache=True)
 def limit(st, side, price, qty, tif):
-    """Submit a plain limit order (the hot path)."""
-    return _limit(st, side, price, qty, tif, 0, 0, 0)
+    """Submit a plain limit order (the hot path); answers a ``SubmitResult``."""
+    return submit_answer(_limit(st, side, price, qty, tif, 0, 0, 0))
 
 
 @njit(cache=True)
 def limit_ex(st, side, price, qty, tif, flags, owner, peak):
     """Submit a limit order with post-only, owner / self-trade and iceberg options."""
-    return _limit(st, side, price, qty, tif, flags, owner, peak)
+    return submit_answer(_limit(st, side, price, qty, tif, flags, owner, peak))
 
 
 @njit(cache=True)
 def market(st, side, qty, flags, owner):
-    """Submit a market order: immediate or cancel at any price."""
+    """Submit a market order: immediate or cancel at any price; answers a ``SubmitResult``."""
+    return submit_answer(_market(st, side, qty, flags, owner))
+
+
+@njit(cache=True)
+def _market(st, side, qty, flags, owner):
     err = _check_order(side, 0, qty, 1, flags, owner, 0, True)
     if err != 0:
         return _refused(err)
@@ -200,6 +206,13 @@ def _find_stop(st, oid):
 
 @njit(cache=True)
 def cancel(st, oid):
+    """Cancel a resting order or a pending stop; answers a ``CancelResult``."""
+    code, quantity = _cancel(st, oid)
+    return cancel_answer(code, quantity)
+
+
+@njit(cache=True)
+def _cancel(st, oid):
     """Cancel a resting order or a pending stop; answer (0 or error, cancelled quantity)."""
     slot, err = _find_active(st, oid)
     if err == E_UNKNOWN:
@@ -377,9 +390,9 @@ def run_commands(st, cmds, start, base, out):
         if kind == K_LIMIT:
             res = _limit(st, side, price, qty, tif, flags, owner, ref)
         elif kind == K_MARKET:
-            res = market(st, side, qty, flags, owner)
+            res = _market(st, side, qty, flags, owner)
         elif kind == K_CANCEL:
-            code, done = cancel(st, ref)
+            code, done = _cancel(st, ref)
             res = (
                 ref if code == 0 else code,
                 np.int64(ST_CANCELLED),

@@ -19,8 +19,11 @@ from typing import Any
 import numpy as np
 from llvmlite import ir
 from numba import config, njit, typeof, types
-from numba.core import cgutils
-from numba.core.extending import NativeValue, box, unbox
+from numba.core import cgutils, imputils
+from numba.core.datamodel import default_manager, models
+from numba.core.extending import NativeValue, box, intrinsic, unbox
+from numba.core.imputils import lower_getattr_generic, lower_setattr_generic
+from numba.core.typing.templates import AttributeTemplate, infer_getattr
 from numba.experimental import structref
 
 from tickbook.book._layout import (
@@ -45,13 +48,74 @@ __all__ = ["BookState", "new_state"]
 _FIELDS = ("hdr", "oq", "oc", "ix_vals", "lv", "tr", "ev", "sp", "ring")
 
 
-@structref.register
 class BookStateType(types.StructRef):
     """Numba type of ``BookState``."""
 
     def preprocess_fields(self, fields: Any) -> Any:
         """Store plain (not literal) types for the fields."""
         return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+def _register_borrowed_fields() -> None:
+    """Register ``BookStateType`` like ``structref.register``, with borrowed field reads.
+
+    Numba's generic StructRef getattr hands out a counted reference: every ``st.oq`` in a
+    kernel costs an atomic increment and decrement of the array's refcount (a third of the
+    batch kernel's time, measured with perf). Here a field read inside a kernel gives a view
+    whose meminfo is null, so Numba's refcount calls on it do nothing. The state owns the
+    arrays and the caller owns the state for the whole call, so the data stays alive; a
+    kernel that replaces a field (``st.tr = grown``) must read it again afterwards, as all
+    do. A view read this way must never leave compiled code: the getters that hand arrays
+    to Python use ``_owned_field``, which counts its reference.
+    """
+    default_manager.register(BookStateType, models.StructRefModel)
+
+    @infer_getattr
+    class _Attributes(AttributeTemplate):
+        key = BookStateType
+
+        def generic_resolve(self, typ: Any, attr: str) -> Any:
+            return typ.field_dict.get(attr)
+
+    @lower_getattr_generic(BookStateType)
+    def _getattr(context: Any, builder: Any, typ: Any, val: Any, attr: str) -> Any:
+        data = structref._Utils(context, builder, typ).get_data_struct(val)
+        value = getattr(data, attr)
+        fieldtype = typ.field_dict[attr]
+        if isinstance(fieldtype, types.Array):
+            view = context.make_array(fieldtype)(context, builder, value=value)
+            view.meminfo = cgutils.get_null_value(view.meminfo.type)
+            value = view._getvalue()
+        return imputils.impl_ret_borrowed(context, builder, fieldtype, value)
+
+    @lower_setattr_generic(BookStateType)
+    def _setattr(context: Any, builder: Any, sig: Any, args: Any, attr: str) -> None:
+        inst_type, val_type = sig.args
+        instance, val = args
+        data = structref._Utils(context, builder, inst_type).get_data_struct(instance)
+        casted = context.cast(builder, val, val_type, inst_type.field_dict[attr])
+        old = getattr(data, attr)
+        context.nrt.incref(builder, val_type, casted)
+        context.nrt.decref(builder, val_type, old)  # last: the new value may be the old one
+        setattr(data, attr, casted)
+
+
+_register_borrowed_fields()
+
+
+@intrinsic
+def _owned_field(typingctx: Any, state: Any, name: Any) -> Any:
+    """Read field ``name`` with a counted reference (for arrays handed to Python)."""
+    if not isinstance(state, BookStateType) or not isinstance(name, types.StringLiteral):
+        return None
+    attr = name.literal_value
+    fieldtype = state.field_dict[attr]
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        data = structref._Utils(context, builder, state).get_data_struct(args[0])
+        return imputils.impl_ret_borrowed(context, builder, fieldtype, getattr(data, attr))
+
+    return fieldtype(state, name), codegen
 
 
 class BookState(structref.StructRefProxy):
@@ -119,47 +183,47 @@ else:
 
 @njit(cache=True)
 def _get_hdr(st):
-    return st.hdr
+    return _owned_field(st, "hdr")
 
 
 @njit(cache=True)
 def _get_oq(st):
-    return st.oq
+    return _owned_field(st, "oq")
 
 
 @njit(cache=True)
 def _get_oc(st):
-    return st.oc
+    return _owned_field(st, "oc")
 
 
 @njit(cache=True)
 def _get_ix_vals(st):
-    return st.ix_vals
+    return _owned_field(st, "ix_vals")
 
 
 @njit(cache=True)
 def _get_lv(st):
-    return st.lv
+    return _owned_field(st, "lv")
 
 
 @njit(cache=True)
 def _get_tr(st):
-    return st.tr
+    return _owned_field(st, "tr")
 
 
 @njit(cache=True)
 def _get_ev(st):
-    return st.ev
+    return _owned_field(st, "ev")
 
 
 @njit(cache=True)
 def _get_sp(st):
-    return st.sp
+    return _owned_field(st, "sp")
 
 
 @njit(cache=True)
 def _get_ring(st):
-    return st.ring
+    return _owned_field(st, "ring")
 
 
 class _PyBookState:

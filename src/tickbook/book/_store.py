@@ -215,15 +215,35 @@ def _log2(n):
 
 
 @njit(cache=True)
+def _reinsert(st, old, vals):
+    """Insert every slot of index ``old`` into the empty index ``vals``; answer the count.
+
+    ``old`` must still be the state's index: a field read in a kernel is a borrowed view
+    (``_state.py``), valid only while the state holds the array.
+    """
+    oq = st.oq
+    mask = vals.shape[0] - 1
+    bits = _log2(vals.shape[0])
+    count = 0
+    for i in range(old.shape[0]):
+        s = old[i]
+        if s >= 0:
+            j = _home(oq[s, O_ID], bits, mask)
+            while vals[j] >= 0:
+                j = (j + 1) & mask
+            vals[j] = s
+            count += 1
+    return count
+
+
+@njit(cache=True)
 def _rehash(st, size):
-    old = st.ix_vals
-    st.ix_vals = np.full(size, EMPTY_SLOT, np.int32)
+    vals = np.full(size, EMPTY_SLOT, np.int32)
+    count = _reinsert(st, st.ix_vals, vals)
+    st.ix_vals = vals
     st.hdr[H_IX_BITS] = _log2(size)
     st.hdr[H_CAP_INDEX] = size
-    st.hdr[H_IX_COUNT] = 0
-    for i in range(old.shape[0]):
-        if old[i] >= 0:
-            ix_insert(st, st.oq[old[i], O_ID], old[i])
+    st.hdr[H_IX_COUNT] = count
 
 
 @njit(cache=True)
@@ -299,14 +319,11 @@ def adopt(st, oq, oc, vals, lv, ev, sp, tr):
         st.oc = oc
         hdr[H_CAP_ORDERS] = oq.shape[0]
     if vals.shape[0] > st.ix_vals.shape[0]:
-        old = st.ix_vals
+        count = _reinsert(st, st.ix_vals, vals)
         st.ix_vals = vals
         hdr[H_IX_BITS] = _log2(vals.shape[0])
         hdr[H_CAP_INDEX] = vals.shape[0]
-        hdr[H_IX_COUNT] = 0
-        for i in range(old.shape[0]):
-            if old[i] >= 0:
-                ix_insert(st, st.oq[old[i], O_ID], old[i])
+        hdr[H_IX_COUNT] = count
     if lv.shape[1] > st.lv.shape[1]:
         lv[:, : st.lv.shape[1], :] = st.lv
         st.lv = lv
