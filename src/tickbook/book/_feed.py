@@ -40,6 +40,7 @@ from tickbook.book._layout import (
     V_COUNT,
     V_QTY,
 )
+from tickbook.book._state import view
 from tickbook.book._store import (
     alloc_slot,
     ensure_room,
@@ -154,8 +155,9 @@ def _known(st, oid):
 
 
 @njit(cache=True)
-def feed_event(st, ts, kind, side, oid, price, qty, new_oid):
+def feed_event(state, ts, kind, side, oid, price, qty, new_oid):
     """Apply one feed event; answer 0, or for ADJUST_LEVEL the quantity it could not remove."""
+    st = view(state)
     if kind == FK_ADD:
         err = _check(side, price, qty)
         if err != 0:
@@ -245,8 +247,9 @@ def feed_event(st, ts, kind, side, oid, price, qty, new_oid):
 
 
 @njit(cache=True)
-def feed_clear(st):
+def feed_clear(state):
     """Empty the book (trades are kept)."""
+    st = view(state)
     free_slots_where(st, (1 << ST_NEW) | (1 << ST_PARTIAL) | (1 << ST_FILLED) | (1 << ST_CANCELLED))
     st.hdr[H_NLEV] = 0
     st.hdr[H_NLEV + 1] = 0
@@ -255,8 +258,9 @@ def feed_clear(st):
 
 
 @njit(cache=True)
-def feed_apply(st, events, start, stop, out):
+def feed_apply(state, events, start, stop, out):
     """Apply ``events[start:stop]``; write each answer into ``out``; answer the refusals."""
+    st = view(state)
     refused = 0
     for i in range(start, stop):
         e = events[i]
@@ -277,8 +281,9 @@ def feed_apply(st, events, start, stop, out):
 
 
 @njit(cache=True)
-def level_of(st, side, price):
+def level_of(state, side, price):
     """Return (displayed quantity, order count) at ``price`` on ``side``; zeros if none."""
+    st = view(state)
     li, found = level_search(st, side, key_of(side, price))
     if not found:
         return np.int64(0), np.int64(0)

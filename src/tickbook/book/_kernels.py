@@ -89,6 +89,7 @@ from tickbook.book._matching import (
     _shrink_resting,
     _tick,
 )
+from tickbook.book._state import view
 from tickbook.book._stops import (
     _check_stop,
     _run_stops,
@@ -137,20 +138,23 @@ def _limit(st, side, price, qty, tif, flags, owner, peak):
 
 
 @njit(cache=True)
-def limit(st, side, price, qty, tif):
+def limit(state, side, price, qty, tif):
     """Submit a plain limit order (the hot path); answers a ``SubmitResult``."""
+    st = view(state)
     return submit_answer(_limit(st, side, price, qty, tif, 0, 0, 0))
 
 
 @njit(cache=True)
-def limit_ex(st, side, price, qty, tif, flags, owner, peak):
+def limit_ex(state, side, price, qty, tif, flags, owner, peak):
     """Submit a limit order with post-only, owner / self-trade and iceberg options."""
+    st = view(state)
     return submit_answer(_limit(st, side, price, qty, tif, flags, owner, peak))
 
 
 @njit(cache=True)
-def market(st, side, qty, flags, owner):
+def market(state, side, qty, flags, owner):
     """Submit a market order: immediate or cancel at any price; answers a ``SubmitResult``."""
+    st = view(state)
     return submit_answer(_market(st, side, qty, flags, owner))
 
 
@@ -205,8 +209,9 @@ def _find_stop(st, oid):
 
 
 @njit(cache=True)
-def cancel(st, oid):
+def cancel(state, oid):
     """Cancel a resting order or a pending stop; answers a ``CancelResult``."""
+    st = view(state)
     code, quantity = _cancel(st, oid)
     return cancel_answer(code, quantity)
 
@@ -240,8 +245,9 @@ def _cancel(st, oid):
 
 
 @njit(cache=True)
-def modify(st, oid, price, qty):
+def modify(state, oid, price, qty):
     """Cancel a resting order and submit its replacement (new id, back of the queue)."""
+    st = view(state)
     if price < 1 or price > MAX_PRICE:
         return _refused(E_PRICE) + (np.int64(0),)
     if qty < 1 or qty > MAX_QTY:
@@ -268,8 +274,9 @@ def modify(st, oid, price, qty):
 
 
 @njit(cache=True)
-def reduce(st, oid, new_qty):
+def reduce(state, oid, new_qty):
     """Lower a resting order's open quantity, keeping its place; answer (0 or error, cut)."""
+    st = view(state)
     slot, err = _find_active(st, oid)
     if err != 0:
         return np.int64(err), np.int64(0)
@@ -287,11 +294,12 @@ def reduce(st, oid, new_qty):
 
 
 @njit(cache=True)
-def clear_history(st):
+def clear_history(state):
     """Forget filled and cancelled orders and finished stops; answer how many orders (or E_ROOM).
 
     Their ids become unknown.
     """
+    st = view(state)
     if not has_room(st, 0, 0, 1, 0):
         return np.int64(E_ROOM)
     _tick(st)
@@ -312,12 +320,13 @@ def clear_history(st):
 
 
 @njit(cache=True)
-def stop(st, side, stop_price, limit_price, qty, tif, flags, owner, trail, value, period):
+def stop(state, side, stop_price, limit_price, qty, tif, flags, owner, trail, value, period):
     """Submit a stop order (``limit_price`` 0 for stop-market), trailing when ``trail`` > 0.
 
     Answers (order id or error, stop status). It triggers at once if the last trade price is
     already past the stop.
     """
+    st = view(state)
     err = _check_stop(side, stop_price, limit_price, qty, tif, flags, owner, trail, value, period)
     if err != 0:
         return np.int64(err), np.int64(0)
@@ -364,7 +373,7 @@ def stop(st, side, stop_price, limit_price, qty, tif, flags, owner, trail, value
 
 
 @njit(cache=True)
-def run_commands(st, cmds, start, base, out):
+def run_commands(state, cmds, start, base, out):
     """Run ``cmds[start:]`` in order, writing one answer row per command into ``out``.
 
     ``out[i]`` is (order id, error code, status, filled, resting, cancelled, trade_start,
@@ -374,6 +383,7 @@ def run_commands(st, cmds, start, base, out):
     K_TRAIL_PARAMS row as parameters. Answers the index of the first command not run:
     ``cmds.shape[0]``, or one that lacks room.
     """
+    st = view(state)
     i = start
     n = cmds.shape[0]
     while i < n:
@@ -476,8 +486,9 @@ def _answer(out, i, res, base):
 
 
 @njit(cache=True)
-def levels(st, side, n, out):
+def levels(state, side, n, out):
     """Write the best ``n`` levels of ``side`` into ``out`` as (price, qty, orders) rows."""
+    st = view(state)
     lv = st.lv
     total = st.hdr[H_NLEV + side]
     k = min(n, total)
@@ -490,22 +501,24 @@ def levels(st, side, n, out):
 
 
 @njit(cache=True)
-def snapshot(st, n, out):
+def snapshot(state, n, out):
     """Write the best ``n`` bid levels into ``out[:n]`` and asks into ``out[n:]``.
 
     Rows are (price, qty, orders); answer the number of bid levels * 2**32 + ask levels.
     """
+    st = view(state)
     nb = levels(st, 0, n, out[:n])
     na = levels(st, 1, n, out[n:])
     return (nb << 32) | na
 
 
 @njit(cache=True)
-def book_orders(st, side, out):
+def book_orders(state, side, out):
     """Write the resting orders of ``side`` in priority order; answer the count.
 
     Rows are (id, price, visible, open quantity, owner, timestamp).
     """
+    st = view(state)
     lv = st.lv
     k = 0
     for li in range(st.hdr[H_NLEV + side] - 1, -1, -1):
@@ -523,8 +536,9 @@ def book_orders(st, side, out):
 
 
 @njit(cache=True)
-def compact(st):
+def compact(state):
     """Shrink the order table and index to the live orders, and the trade log to its rows."""
+    st = view(state)
     cap = compact_orders(st)
     n = st.hdr[H_NTRADES]
     rows = 256
@@ -538,23 +552,26 @@ def compact(st):
 
 
 @njit(cache=True)
-def clear_trades(st):
+def clear_trades(state):
     """Start a fresh trade log; trade ids keep counting."""
+    st = view(state)
     st.tr = np.zeros((256, st.tr.shape[1]), np.int64)
     st.hdr[H_NTRADES] = 0
 
 
 @njit(cache=True)
-def order_slot(st, oid):
+def order_slot(state, oid):
     """Return the slot of order ``oid`` or -1."""
+    st = view(state)
     if oid < 1:
         return np.int64(-1)
     return ix_find(st, oid)
 
 
 @njit(cache=True)
-def atr_changes(st, period):
+def atr_changes(state, period):
     """Return the mean of the last ``period`` absolute trade-price changes (-1 if too few)."""
+    st = view(state)
     seen = st.hdr[H_ATR_N]
     if period < 1 or period > MAX_ATR_PERIOD or seen < period:
         return -1.0

@@ -66,6 +66,7 @@ from tickbook.book._layout import (
     V_QTY,
     V_TAIL,
 )
+from tickbook.book._state import view
 
 # -- packed order fields -----------------------------------------------------------------------
 
@@ -305,11 +306,12 @@ def _rehash_from_orders(st, size):
 
 
 @njit(cache=True)
-def adopt(st, oq, oc, vals, lv, ev, sp, tr):
+def adopt(state, oq, oc, vals, lv, ev, sp, tr):
     """Move the book into larger arrays allocated by the caller (a field's own array: kept).
 
     Python allocates them (``_memory.grow``); ``vals`` arrives filled with ``EMPTY_SLOT``.
     """
+    st = view(state)
     hdr = st.hdr
     if oq.shape[0] > st.oq.shape[0]:
         n = hdr[H_USED]
