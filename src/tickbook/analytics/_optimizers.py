@@ -13,7 +13,9 @@ Solvers: the quadratic programs (minimum variance, maximum Sharpe in the homogen
 Cornuejols and Tutuncu) go through ``_qp.solve_box_qp``, an exact active-set method, when
 only bounds constrain them, else ``_qp.solve_qp``, an interior-point method; CVaR
 (Rockafellar-Uryasev) and CDaR (Chekhlov-Uryasev-Zabarankin, as PyPortfolioOpt writes it) are
-linear programs solved by HiGHS through ``scipy.optimize.linprog``; risk parity is Newton's
+linear programs solved by ``_lp.solve_block_lp``, an interior point that factors the dense
+weight block apart from the per-period variables (HiGHS through ``scipy.optimize.linprog`` if
+it stalls); risk parity is Newton's
 method on Spinu's convex form; HRP follows Lopez de Prado as PyPortfolioOpt implements it.
 """
 
@@ -412,8 +414,7 @@ def _lp_weights(
     ret: Returns, alpha: Any, bounds: Bounds, leverage: Any, drawdown: bool
 ) -> np.ndarray:
     """Solve the CVaR or CDaR linear program; return the weights."""
-    from scipy.optimize import linprog
-    from scipy.sparse import bmat, coo_matrix, csr_matrix, eye, hstack
+    from tickbook.analytics._lp import solve_block_lp
 
     a = check_float(alpha, "alpha", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
     r = ret.values
@@ -423,48 +424,82 @@ def _lp_weights(
     lo, hi = _limits(bounds, n)
     lev = _leverage(leverage, lo)
     nt = n if lev is not None else 0
-    # scale returns to unit size so HiGHS's tolerances mean the same for any data
+    # scale returns to unit size so the tolerances mean the same for any data
     scale = float(np.abs(r).max()) or 1.0
     rs = r / scale
-    one = np.ones((t, 1))
-    R = csr_matrix(rs)
-    zeros_t = csr_matrix((t, nt)) if nt else None
-    if not drawdown:
-        # x = (w, [t], zeta, u): -R w - zeta - u <= 0
-        blocks = [[-R, zeros_t, csr_matrix(-one), -eye(t)]]
-        nu = t
+    # x = (w, [g], zeta, u, [z]): g_i >= |w_i| under a leverage cap; per period u_t (excess
+    # loss for CVaR, drawdown for CDaR) and, for CDaR, z_t (drawdown beyond zeta)
+    k = n + nt  # zeta's column
+    nd = k + 1
+    nv = nd + (2 * t if drawdown else t)
+    per = np.arange(t)
+    iu = nd + per
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+
+    def put(row: np.ndarray, col: np.ndarray, value: float) -> None:
+        rows.append(row)
+        cols.append(col)
+        vals.append(np.full(len(col), value))
+
+    D = np.zeros((t, nd))
+    D[:, :n] = -rs
+    if drawdown:
+        # u_t - zeta - z_t <= 0;  u_{t-1} - u_t - r_t w <= 0 (u_0 = 0), the r_t w part dense
+        put(per, iu, 1.0)
+        put(per, np.full(t, k), -1.0)
+        put(per, iu + t, -1.0)
+        put(t + per, iu, -1.0)
+        put(t + per[1:], iu[:-1], 1.0)
+        dense_rows, m = t + per, 2 * t
     else:
-        # x = (w, [t], zeta, u, z): u_t - zeta - z_t <= 0; u_{t-1} - u_t - r_t w <= 0
-        shift = coo_matrix((np.ones(t - 1), (np.arange(1, t), np.arange(t - 1))), shape=(t, t))
-        blocks = [
-            [csr_matrix((t, n)), zeros_t, csr_matrix(-one), eye(t), -eye(t)],
-            [-R, zeros_t, csr_matrix((t, 1)), shift - eye(t), csr_matrix((t, t))],
-        ]
-        nu = 2 * t
-    if nt == 0:
-        blocks = [[blk for blk in row if blk is not None] for row in blocks]
-    a_ub = bmat(blocks, format="csr")
-    nv = n + nt + 1 + nu
-    b_ub = np.zeros(a_ub.shape[0])
+        # -r_t w - zeta - u_t <= 0, all but u_t in the dense block
+        D[:, k] = -1.0
+        put(per, iu, -1.0)
+        dense_rows, m = per, t
+    h = [np.zeros(m)]
+    for bound, sign in ((lo, -1.0), (hi, 1.0)):
+        fin = np.flatnonzero(np.isfinite(bound))
+        put(m + np.arange(fin.size), fin, sign)
+        h.append(sign * bound[fin])
+        m += fin.size
     if lev is not None:
-        e = eye(n)
-        rest = csr_matrix((n, 1 + nu))
-        lev_rows = bmat([[e, -e, rest], [-e, -e, rest]], format="csr")
-        total = csr_matrix(np.concatenate([np.zeros(n), np.ones(n), np.zeros(1 + nu)])[None, :])
-        a_ub = bmat([[a_ub], [lev_rows], [total]], format="csr")
-        b_ub = np.concatenate([b_ub, np.zeros(2 * n), [lev]])
+        w_i = np.arange(n)
+        put(m + w_i, w_i, 1.0)  # w - g <= 0
+        put(m + w_i, n + w_i, -1.0)
+        put(m + n + w_i, w_i, -1.0)  # -w - g <= 0
+        put(m + n + w_i, n + w_i, -1.0)
+        put(np.full(n, m + 2 * n), n + w_i, 1.0)  # sum(g) <= lev
+        h += [np.zeros(2 * n), np.array([lev])]
+        m += 2 * n + 1
+    put(m + np.arange(nv - nd), np.arange(nd, nv), -1.0)  # u, z >= 0
+    h.append(np.zeros(nv - nd))
+    m += nv - nd
+    from scipy.sparse import coo_matrix
+
+    G_s = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), (m, nv))
     c = np.zeros(nv)
-    c[n + nt] = 1.0
-    c[n + nt + 1 + (t if drawdown else 0) :] = 1.0 / ((1.0 - a) * t)
-    a_eq = hstack([csr_matrix(np.ones((1, n))), csr_matrix((1, nv - n))], format="csr")
-    var_bounds = [*zip(lo, hi, strict=True)] + [(0.0, None)] * nt + [(None, None)]
-    var_bounds += [(0.0, None)] * nu
-    res = linprog(c, a_ub, b_ub, a_eq, [1.0], bounds=var_bounds, method="highs-ipm")
-    if res.status != 0:
+    c[k] = 1.0
+    c[nd + (t if drawdown else 0) :] = 1.0 / ((1.0 - a) * t)
+    A = np.zeros((1, nv))
+    A[0, :n] = 1.0
+    h_all = np.concatenate(h)
+    res = solve_block_lp(c, A, np.ones(1), G_s, D, dense_rows, h_all, t)
+    if res.converged:
+        return _clean(res.x[:n], lo, hi)
+    # numerical trouble in the interior point: HiGHS on the same program, slower but sure
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
+
+    full = G_s.tolil()
+    full[dense_rows, :nd] = D
+    out = linprog(c, csr_matrix(full), h_all, A, [1.0], bounds=(None, None), method="highs")
+    if out.status != 0:
         raise DataError(
-            f"the linear program failed: {res.message}", field="returns", value=res.status
+            f"the linear program failed: {out.message}", field="returns", value=out.status
         )
-    return _clean(res.x[:n], lo, hi)
+    return _clean(out.x[:n], lo, hi)
 
 
 @_one_blas_thread
