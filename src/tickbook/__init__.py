@@ -38,6 +38,7 @@ __all__ = [
     "TimeInForce",
     "ValidationError",
     "__version__",
+    "capabilities",
 ]
 
 _LAZY = {
@@ -45,6 +46,33 @@ _LAZY = {
     "MultiExchange": "tickbook.book",
     "BookSnapshot": "tickbook.book",
 }
+
+
+# features outside analytics; the reference's names where it has one (backtest_stops,
+# backtest_holdings: its capability probe maps both to backtest_weights)
+_FEATURES = (
+    "backtest_weights", "backtest_stops", "backtest_holdings", "backtest_event_driven",
+    "backtest_sweep", "backtest_walk_forward", "lob", "lob_stops", "lob_multi_symbol",
+    "lob_batch_replay", "feed_itch", "feed_lobster", "feed_binance_depth", "portfolio",
+    "portfolio_metrics",
+)  # fmt: skip
+
+
+def capabilities() -> list[str]:
+    """Return the sorted names of the features this installation offers.
+
+    As the reference's ``capabilities()``: integrations probe ``name in capabilities()``.
+    The analytics names (``garch_forecast``, ``optimize_cdar``, ...) come from
+    ``tickbook.analytics.capabilities()``; loads no Numba kernels.
+    """
+    from importlib.util import find_spec
+
+    from tickbook.analytics import capabilities as analytics
+
+    names = {*_FEATURES, *analytics()}
+    if find_spec("optuna") is not None:
+        names.add("backtest_optuna_search")
+    return sorted(names)
 
 
 def __getattr__(name: str) -> Any:
