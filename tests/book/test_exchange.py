@@ -213,3 +213,24 @@ def test_compact_gives_memory_back_and_changes_nothing_observable():
     ) == before
     r = ex.submit_limit("sell", 100, 250)  # the compacted queues still match in time priority
     assert [t.passive_order_id for t in r.trades][:3] == [keep[2], keep[5], keep[8]]  # at 102
+
+
+def test_orders_are_found_after_their_slots_are_reused_and_compacted():
+    # ids and slots start out in step (the lookup tries slot id - 1 first); history clearing
+    # and compaction break that, and every id must still resolve to its own order
+    ex = Exchange(order_capacity=16)
+    first = [ex.submit_limit("buy", 100 + i % 9, 1 + i).order_id for i in range(300)]
+    for oid in first[::3]:
+        ex.cancel(oid)
+    ex.clear_order_history()  # the cancelled ids are forgotten; half their slots are reused
+    later = [ex.submit_limit("sell", 200 + i % 5, 1 + i).order_id for i in range(50)]
+    assert all(ex.get_order(oid) is None for oid in first[::3])
+    for oid in first[::3]:
+        with pytest.raises(UnknownOrder):
+            ex.cancel(oid)
+    for oid in [*first[1::3], *later]:
+        assert ex.get_order(oid).id == oid
+    ex.compact()
+    for i, oid in enumerate(later):
+        assert ex.get_order(oid).remaining_quantity == 1 + i
+    assert ex.cancel(later[-1]).cancelled_quantity == 50

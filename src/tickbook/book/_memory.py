@@ -24,6 +24,13 @@ from tickbook.book import _layout as lay
 __all__ = ["grow"]
 
 
+#: Order rows and events grow 4x: every row is copied and its pages faulted in once per array
+#: it passes through, 1.33 times on average at 4x against 2 times at 2x. The room past the
+#: last row is never touched, so it costs address space, not resident memory. The index is
+#: filled when allocated (all of it is touched), so it keeps doubling.
+_GROWTH = 4
+
+
 def _pow2(n: int) -> int:
     return 1 << max(0, (n - 1).bit_length())
 
@@ -40,7 +47,7 @@ def grow(st: Any, adopt: Any, orders: int = 0, trades: int = 0) -> None:
     live = int(h[lay.H_USED] - h[lay.H_NFREE])
     oq, oc = st.oq, st.oc
     if live + new_orders > oq.shape[0]:
-        cap = max(2 * oq.shape[0], _pow2(live + new_orders))
+        cap = max(_GROWTH * oq.shape[0], _pow2(live + new_orders))
         oq = np.empty((cap, oq.shape[1]), np.int64)
         oc = np.empty((cap, oc.shape[1]), np.int64)
     vals = st.ix_vals
@@ -54,12 +61,12 @@ def grow(st: Any, adopt: Any, orders: int = 0, trades: int = 0) -> None:
     ev = st.ev
     events = int(h[lay.H_NEVENTS]) + 3 + orders
     if h[lay.H_RECORD] and events > ev.shape[0]:
-        ev = np.empty((max(2 * ev.shape[0], 16, _pow2(events)),), ev.dtype)
+        ev = np.empty((max(_GROWTH * ev.shape[0], 16, _pow2(events)),), ev.dtype)
     sp = st.sp
     if int(h[lay.H_NSTOPS]) + 2 > sp.shape[0]:
         sp = np.empty((2 * sp.shape[0], sp.shape[1]), np.int64)
     tr = st.tr
     rows = int(h[lay.H_NTRADES]) + trades
     if rows > tr.shape[0]:
-        tr = np.empty((max(2 * tr.shape[0], _pow2(rows)), tr.shape[1]), np.int64)
+        tr = np.empty((max(_GROWTH * tr.shape[0], _pow2(rows)), tr.shape[1]), np.int64)
     adopt(st, oq, oc, vals, lv, ev, sp, tr)

@@ -147,9 +147,22 @@ def _home(key, bits, mask):
 
 @njit(cache=True)
 def ix_find(st, key):
-    """Return the slot of order ``key``, or -1."""
-    vals = st.ix_vals
+    """Return the slot of order ``key``, or -1.
+
+    An exchange hands out ids and slots in the same order, so order ``key`` usually sits in
+    slot ``key - 1``: looking there first skips the index, one dependent cache miss of the
+    two a lookup costs on a large book. A freed slot keeps its old id, hence the status test;
+    after slots are reused or compacted the guess misses and the index answers.
+    """
     oq = st.oq
+    guess = key - 1
+    if (
+        0 <= guess < st.hdr[H_USED]
+        and oq[guess, O_ID] == key
+        and (oq[guess, O_META] >> 8) & 0xFF != ST_FREE
+    ):
+        return guess
+    vals = st.ix_vals
     mask = vals.shape[0] - 1
     i = _home(key, st.hdr[H_IX_BITS], mask)
     while True:
