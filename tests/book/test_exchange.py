@@ -234,3 +234,31 @@ def test_orders_are_found_after_their_slots_are_reused_and_compacted():
     for i, oid in enumerate(later):
         assert ex.get_order(oid).remaining_quantity == 1 + i
     assert ex.cancel(later[-1]).cancelled_quantity == 50
+
+
+def test_cancelled_orders_left_in_their_queue_are_invisible():
+    # a cancel leaves the order linked in its level's queue (no neighbour rows touched);
+    # matching, FOK checks, self-trade prevention, L3 listings and history clearing skip it
+    ex = Exchange()
+    a = ex.submit_limit("sell", 100, 5, owner=7).order_id
+    b = ex.submit_limit("sell", 100, 6, owner=8).order_id
+    c = ex.submit_limit("sell", 100, 7, owner=9).order_id
+    ex.cancel(b)
+    assert ex.orders("sell").order_id.tolist() == [a, c]
+    assert ex.depth(1).asks[0].quantity == 12 and ex.depth(1).asks[0].order_count == 2
+    # owner 8's cancelled order does not stop its FOK through self-trade prevention
+    fok = ex.submit_limit("buy", 100, 12, "fok", owner=8, stp="cancel_newest")
+    assert fok.filled_quantity == 12
+    assert [t.passive_order_id for t in fok.trades] == [a, c]
+    assert ex.best_ask() is None
+    # history cleared while a cancelled order sits inside a live queue
+    d = ex.submit_limit("sell", 101, 1).order_id
+    e = ex.submit_limit("sell", 101, 2).order_id
+    f = ex.submit_limit("sell", 101, 3).order_id
+    ex.cancel(e)
+    ex.clear_order_history()
+    assert ex.orders("sell").order_id.tolist() == [d, f]
+    g = ex.submit_limit("sell", 101, 4).order_id  # may reuse a freed slot
+    r = ex.submit_market("buy", 8)
+    assert [(t.passive_order_id, t.quantity) for t in r.trades] == [(d, 1), (f, 3), (g, 4)]
+    assert ex.best_ask() is None and len(ex.orders("sell")) == 0

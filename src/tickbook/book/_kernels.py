@@ -81,7 +81,6 @@ from tickbook.book._layout import (
 )
 from tickbook.book._matching import (
     _check_order,
-    _drop_resting,
     _next_id,
     _place,
     _price_of,
@@ -98,6 +97,7 @@ from tickbook.book._store import (
     compact_orders,
     free_slots_where,
     has_room,
+    is_dead,
     ix_find,
     key_of,
     level_remove,
@@ -105,8 +105,10 @@ from tickbook.book._store import (
     link_next,
     log_event,
     owner_of,
+    queue_bury,
     refresh_best,
     room_needed,
+    set_status,
     side_of,
     status_of,
     tif_of,
@@ -180,9 +182,12 @@ def _cancel_slot(st, slot):
     side = side_of(oq, slot)
     li, _ = level_search(st, side, key_of(side, oq[slot, O_PRICE]))
     rem = oq[slot, O_REM]
-    _drop_resting(st, side, li, slot)
+    queue_bury(st, side, li, slot)  # stays linked, dead: no neighbour rows touched
+    oq[slot, O_REM] = 0
+    oq[slot, O_VIS] = 0
+    set_status(oq, slot, ST_CANCELLED)
     if st.lv[side, li, V_COUNT] == 0:
-        level_remove(st, side, li)
+        level_remove(st, side, li)  # its queue (dead entries only) goes with it
     return rem
 
 
@@ -524,6 +529,9 @@ def book_orders(state, side, out):
     for li in range(st.hdr[H_NLEV + side] - 1, -1, -1):
         o = lv[side, li, V_HEAD]
         while o >= 0:
+            if is_dead(st.oq, o):
+                o = link_next(st.oq, o)
+                continue
             out[k, 0] = st.oq[o, O_ID]
             out[k, 1] = st.oq[o, O_PRICE]
             out[k, 2] = st.oq[o, O_VIS]

@@ -59,6 +59,7 @@ from tickbook.book._layout import (
 )
 from tickbook.book._store import (
     alloc_slot,
+    is_dead,
     ix_insert,
     key_of,
     level_insert,
@@ -68,6 +69,7 @@ from tickbook.book._store import (
     make_meta,
     owner_of,
     queue_append,
+    queue_drop_dead,
     queue_unlink,
     record_trade,
     set_status,
@@ -141,10 +143,13 @@ def _fillable(st, side, limit, qty, owner, stp):
         if guarded and stp != STP_CANCEL_OLDEST:
             o = lv[opp, li, V_HEAD]
             while o >= 0 and not stopper:
-                stopper = owner_of(oq, o) == owner
+                stopper = owner_of(oq, o) == owner and not is_dead(oq, o)
                 o = link_next(oq, o)
         o = lv[opp, li, V_HEAD]
         while o >= 0:
+            if is_dead(oq, o):
+                o = link_next(oq, o)
+                continue
             if guarded and owner_of(oq, o) == owner:
                 if stp != STP_CANCEL_OLDEST:
                     return avail
@@ -204,6 +209,9 @@ def _match(st, side, limit, qty, owner, stp, aggressor, ts):
             break
         o = lv[opp, li, V_HEAD]
         while left > 0 and o >= 0:
+            if is_dead(oq, o):  # a cancelled order left in the queue: unlink it now
+                o = queue_drop_dead(st, opp, li, o)
+                continue
             if stp != STP_NONE and owner != 0 and owner_of(oq, o) == owner:
                 if stp == STP_CANCEL_NEWEST:
                     killed = True
