@@ -262,3 +262,23 @@ def test_cancelled_orders_left_in_their_queue_are_invisible():
     r = ex.submit_market("buy", 8)
     assert [(t.passive_order_id, t.quantity) for t in r.trades] == [(d, 1), (f, 3), (g, 4)]
     assert ex.best_ask() is None and len(ex.orders("sell")) == 0
+
+
+def test_levels_emptied_below_the_best_are_kept_reused_and_swept():
+    # a deep level that empties stays in place (no shifting of worse levels) and is invisible
+    ex = Exchange()
+    ids = {p: ex.submit_limit("buy", p, 1).order_id for p in range(100, 160)}
+    for p in range(100, 150):  # empty 50 deep levels: they pile up, then get swept out
+        ex.cancel(ids[p])
+    book = ex.full_book()
+    assert book.bid_array[:, 0].tolist() == list(range(159, 149, -1))
+    assert ex._st.hdr[5] < 60  # the sweep ran (H_NLEV counts kept empty levels)
+    again = ex.submit_limit("buy", 120, 7).order_id  # a level comes back
+    assert ex.depth(20).bid_array[-1].tolist() == [120, 7, 1]
+    # emptying the best level closes it and every empty level it uncovers
+    for p in range(150, 160):
+        ex.cancel(ids[p])
+    assert ex.best_bid() == 120 and ex.depth(5).bid_array.tolist() == [[120, 7, 1]]
+    r = ex.submit_market("sell", 10)
+    assert [(t.passive_order_id, t.quantity) for t in r.trades] == [(again, 7)]
+    assert ex.best_bid() is None and ex.full_book().bid_array.shape == (0, 3)

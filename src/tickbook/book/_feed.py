@@ -21,6 +21,7 @@ from tickbook.book._layout import (
     E_SIDE,
     E_UNKNOWN,
     H_CLOCK,
+    H_NEMPTY,
     H_NLEV,
     H_NRESTING,
     MAX_PRICE,
@@ -49,8 +50,9 @@ from tickbook.book._store import (
     ix_find,
     ix_insert,
     key_of,
+    level_emptied,
     level_insert,
-    level_remove,
+    level_reuse,
     level_search,
     make_meta,
     queue_append,
@@ -115,6 +117,8 @@ def _insert(st, oid, side, price, qty, ts):
     li, found = level_search(st, side, key)
     if not found:
         level_insert(st, side, li, key)
+    else:
+        level_reuse(st, side, li)
     queue_append(st, side, li, slot, qty)
 
 
@@ -127,7 +131,7 @@ def _take(st, slot, qty):
     if qty >= oq[slot, O_REM]:
         queue_unlink(st, side, li, slot, oq[slot, O_VIS])
         if st.lv[side, li, V_COUNT] == 0:
-            level_remove(st, side, li)
+            level_emptied(st, side, li)
         free_slot(st, slot)
         return
     oq[slot, O_REM] -= qty
@@ -253,6 +257,8 @@ def feed_clear(state):
     free_slots_where(st, (1 << ST_NEW) | (1 << ST_PARTIAL) | (1 << ST_FILLED) | (1 << ST_CANCELLED))
     st.hdr[H_NLEV] = 0
     st.hdr[H_NLEV + 1] = 0
+    st.hdr[H_NEMPTY] = 0
+    st.hdr[H_NEMPTY + 1] = 0
     st.hdr[H_NRESTING] = 0
     refresh_best(st)
 

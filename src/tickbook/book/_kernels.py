@@ -100,7 +100,7 @@ from tickbook.book._store import (
     is_dead,
     ix_find,
     key_of,
-    level_remove,
+    level_emptied,
     level_search,
     link_next,
     log_event,
@@ -187,7 +187,7 @@ def _cancel_slot(st, slot):
     oq[slot, O_VIS] = 0
     set_status(oq, slot, ST_CANCELLED)
     if st.lv[side, li, V_COUNT] == 0:
-        level_remove(st, side, li)  # its queue (dead entries only) goes with it
+        level_emptied(st, side, li)
     return rem
 
 
@@ -495,13 +495,15 @@ def levels(state, side, n, out):
     """Write the best ``n`` levels of ``side`` into ``out`` as (price, qty, orders) rows."""
     st = view(state)
     lv = st.lv
-    total = st.hdr[H_NLEV + side]
-    k = min(n, total)
-    for j in range(k):
-        li = total - 1 - j
-        out[j, 0] = _price_of(side, lv[side, li, V_KEY])
-        out[j, 1] = lv[side, li, V_QTY]
-        out[j, 2] = lv[side, li, V_COUNT]
+    k = 0
+    li = st.hdr[H_NLEV + side] - 1
+    while k < n and li >= 0:
+        if lv[side, li, V_COUNT] > 0:  # skip empty levels kept in place (level_emptied)
+            out[k, 0] = _price_of(side, lv[side, li, V_KEY])
+            out[k, 1] = lv[side, li, V_QTY]
+            out[k, 2] = lv[side, li, V_COUNT]
+            k += 1
+        li -= 1
     return k
 
 

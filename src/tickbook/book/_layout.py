@@ -93,6 +93,7 @@ H_CAP_INDEX = 24
 H_CAP_LEVELS = 25
 H_CAP_EVENTS = 26
 H_CAP_STOPS = 27
+H_NEMPTY = 28  # +side: empty levels kept in place below the best (see level_emptied)
 HDR_SIZE = 32
 
 NO_PRICE = 0

@@ -62,8 +62,9 @@ from tickbook.book._store import (
     is_dead,
     ix_insert,
     key_of,
+    level_emptied,
     level_insert,
-    level_remove,
+    level_reuse,
     level_search,
     link_next,
     make_meta,
@@ -254,7 +255,7 @@ def _match(st, side, limit, qty, owner, stp, aggressor, ts):
                 queue_unlink(st, opp, li, o, 0)
                 o = nxt
         if lv[opp, li, V_COUNT] == 0:
-            level_remove(st, opp, li)
+            level_emptied(st, opp, li)
     return filled, left, killed
 
 
@@ -297,6 +298,8 @@ def _place(st, oid, side, price, qty, tif, flags, owner, peak, ts):
         li, found = level_search(st, side, key)
         if not found:
             level_insert(st, side, li, key)
+        else:
+            level_reuse(st, side, li)
         queue_append(st, side, li, slot, vis)
         status = ST_PARTIAL if filled > 0 else ST_NEW
         resting = left

@@ -34,6 +34,7 @@ from tickbook.book._layout import (
     H_IX_BITS,
     H_IX_COUNT,
     H_LAST_PRICE,
+    H_NEMPTY,
     H_NEVENTS,
     H_NEXT_TRADE_ID,
     H_NFREE,
@@ -549,14 +550,51 @@ def level_insert(st, side, index, key):
 
 
 @njit(cache=True)
-def level_remove(st, side, index):
-    """Close the (empty) level at ``index``."""
+def level_emptied(st, side, index):
+    """Level ``index`` just lost its last order: close it if it is the best, else keep it.
+
+    Closing a level below the best shifts every worse level (a deep level's insert and
+    removal were O(levels): ~1 us each on a 500-level book). An emptied level below the best
+    stays in place, empty, and is reused if an order comes back to its price; the best
+    level is closed with any empty levels that it uncovers, so the best level always holds
+    orders. Empty levels are swept out once they outnumber the others.
+    """
+    hdr = st.hdr
     lv = st.lv
-    n = st.hdr[H_NLEV + side] - 1
-    for i in range(index, n):
-        for c in range(5):
-            lv[side, i, c] = lv[side, i + 1, c]
-    st.hdr[H_NLEV + side] = n
+    n = hdr[H_NLEV + side]
+    if index == n - 1:
+        n -= 1
+        while n > 0 and lv[side, n - 1, V_COUNT] == 0:
+            n -= 1
+            hdr[H_NEMPTY + side] -= 1
+        hdr[H_NLEV + side] = n
+        return
+    hdr[H_NEMPTY + side] += 1
+    if hdr[H_NEMPTY + side] > 16 and 2 * hdr[H_NEMPTY + side] > n:
+        compact_levels(st, side)
+
+
+@njit(cache=True)
+def compact_levels(st, side):
+    """Drop the empty levels of ``side`` (their queues hold only dead entries)."""
+    lv = st.lv
+    n = st.hdr[H_NLEV + side]
+    k = 0
+    for i in range(n):
+        if lv[side, i, V_COUNT] > 0:
+            if k != i:
+                for c in range(5):
+                    lv[side, k, c] = lv[side, i, c]
+            k += 1
+    st.hdr[H_NLEV + side] = k
+    st.hdr[H_NEMPTY + side] = 0
+
+
+@njit(cache=True)
+def level_reuse(st, side, index):
+    """An order is about to join level ``index``: if it was an empty kept level, count it."""
+    if st.lv[side, index, V_COUNT] == 0:
+        st.hdr[H_NEMPTY + side] -= 1
 
 
 @njit(cache=True)
