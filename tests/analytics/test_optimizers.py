@@ -143,6 +143,28 @@ def test_min_cdar_matches_cvxpy(data, alpha):
     np.testing.assert_allclose(got, w.value, atol=WEIGHT_TOL)
 
 
+@pytest.mark.parametrize("drawdown", [False, True])
+def test_highs_fallback_gives_the_same_weights(data, monkeypatch, drawdown):
+    # when the block interior point does not converge, HiGHS solves the same program
+    import tickbook.analytics._lp as lp
+
+    r, _, _ = data
+    optimize = A.optimize_cdar if drawdown else A.optimize_cvar
+    kwargs = {} if drawdown else {"bounds": (-0.2, 0.6), "leverage": 1.6}
+    expected = optimize(r, alpha=0.95, **kwargs)
+    real = lp.solve_block_lp
+    calls = []
+
+    def one_step(*args, **options):
+        calls.append(1)
+        return real(*args, **{**options, "max_iter": 1})
+
+    monkeypatch.setattr(lp, "solve_block_lp", one_step)
+    got = optimize(r, alpha=0.95, **kwargs)
+    assert calls, "the block solver was not tried first"
+    np.testing.assert_allclose(got, expected, atol=WEIGHT_TOL)
+
+
 def test_ledoit_wolf_equals_scikit_learn(data, stock_returns):
     sklearn = pytest.importorskip("sklearn.covariance")
     r, _, _ = data
