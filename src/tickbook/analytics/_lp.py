@@ -16,11 +16,12 @@ dense return block as fill.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from tickbook.analytics._qp import QPResult, _max_step
+from tickbook.analytics._qp import QPResult, advance, converged, predictor_corrector
 
 __all__ = ["solve_block_lp"]
 
@@ -171,29 +172,17 @@ def solve_block_lp(
         mu = float(s @ z) / m
         obj = float(c @ x)
         scale_d = max(scale_c, float(np.linalg.norm(ay)), float(np.linalg.norm(gz)))
-        if (
-            np.linalg.norm(rd) <= tol * scale_d
-            and np.linalg.norm(rp) <= tol * scale_b
-            and np.linalg.norm(ri) <= tol * scale_h
-            and mu * m <= tol * (1.0 + abs(obj))
-        ):
+        norms = (np.linalg.norm(rd), np.linalg.norm(rp), np.linalg.norm(ri))
+        if converged(norms, (scale_d, scale_b, scale_h), mu * m, obj, tol):
             return QPResult(x, y, z, True, it)
         d = z / s
         try:
             hs = _Newton(g, d, reg)
         except LinAlgError:
             break
-        # predictor (affine scaling), then Mehrotra's corrector
-        dx, dy, dz, ds = direction(hs, d, z, s, rd, rp, ri, s * z)
-        a_aff = min(1.0, _max_step(s, ds), _max_step(z, dz))
-        mu_aff = float((s + a_aff * ds) @ (z + a_aff * dz)) / m
-        sigma = (mu_aff / mu) ** 3 if mu > 0.0 else 0.0
-        dx, dy, dz, ds = direction(hs, d, z, s, rd, rp, ri, s * z + ds * dz - sigma * mu)
-        alpha = min(1.0, 0.99 * min(_max_step(s, ds), _max_step(z, dz)))
-        x = x + alpha * dx
-        y = y + alpha * dy
-        z = z + alpha * dz
-        s = s + alpha * ds
-        if not (np.isfinite(x).all() and np.isfinite(z).all()):
+        alpha, step = predictor_corrector(partial(direction, hs, d, z, s, rd, rp, ri), s, z, mu)
+        point = advance(alpha, (x, y, z, s), step)
+        if point is None:
             break
+        x, y, z, s = point
     return QPResult(x, y, z, False, max_iter)

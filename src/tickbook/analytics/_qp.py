@@ -17,7 +17,9 @@ below ``tol`` (1e-9 by default, residuals relative to the size of their terms).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -41,6 +43,52 @@ def _max_step(v: np.ndarray, dv: np.ndarray) -> float:
     if not neg.any():
         return np.inf
     return float(np.min(-v[neg] / dv[neg]))
+
+
+def converged(
+    residuals: tuple[float, float, float],
+    scales: tuple[float, float, float],
+    gap: float,
+    obj: float,
+    tol: float,
+) -> bool:
+    """Whether dual, primal and inequality residuals and the duality gap are all within tol."""
+    return (
+        residuals[0] <= tol * scales[0]
+        and residuals[1] <= tol * scales[1]
+        and residuals[2] <= tol * scales[2]
+        and gap <= tol * (1.0 + abs(obj))
+    )
+
+
+def predictor_corrector(
+    direction: Callable[[np.ndarray], tuple[np.ndarray, ...]],
+    s: np.ndarray,
+    z: np.ndarray,
+    mu: float,
+) -> tuple[float, tuple[np.ndarray, ...]]:
+    """Mehrotra's step: an affine-scaling predictor, then the centred corrector.
+
+    ``direction(rc)`` answers (dx, dy, dz, ds) for the complementarity right-hand side ``rc``;
+    the answer is the step length (0.99 of the way to the boundary, at most 1) and the
+    corrected direction.
+    """
+    _, _, dz, ds = direction(s * z)
+    a_aff = min(1.0, _max_step(s, ds), _max_step(z, dz))
+    mu_aff = float((s + a_aff * ds) @ (z + a_aff * dz)) / s.shape[0]
+    sigma = (mu_aff / mu) ** 3 if mu > 0.0 else 0.0
+    step = direction(s * z + ds * dz - sigma * mu)
+    return min(1.0, 0.99 * min(_max_step(s, step[3]), _max_step(z, step[2]))), step
+
+
+def advance(
+    alpha: float, point: tuple[np.ndarray, ...], step: tuple[np.ndarray, ...]
+) -> tuple[np.ndarray, ...] | None:
+    """Move (x, y, z, s) by ``alpha`` along (dx, dy, dz, ds); None once it stops being finite."""
+    x, y, z, s = (v + alpha * dv for v, dv in zip(point, step, strict=True))
+    if not (np.isfinite(x).all() and np.isfinite(z).all()):
+        return None
+    return x, y, z, s
 
 
 def solve_box_qp(
@@ -157,28 +205,15 @@ def solve_qp(
         mu = float(s @ z) / m if m else 0.0
         obj = 0.5 * float(x @ px) + float(q @ x)
         scale_d = max(scale_q, np.linalg.norm(px), np.linalg.norm(ay), np.linalg.norm(gz))
-        if (
-            np.linalg.norm(rd) <= tol * scale_d
-            and np.linalg.norm(rp) <= tol * scale_b
-            and np.linalg.norm(ri) <= tol * scale_h
-            and mu * m <= tol * (1.0 + abs(obj))
-        ):
+        norms = (np.linalg.norm(rd), np.linalg.norm(rp), np.linalg.norm(ri))
+        if converged(norms, (scale_d, scale_b, scale_h), mu * m, obj, tol):
             return QPResult(x, y, z, True, it)
         d = z / s
         cf = factor(d)
         state = (G, Gt, kkt, cf, d, z, s, rd, rp, ri)
-
-        # predictor (affine scaling), then Mehrotra's corrector
-        dx, dy, dz, ds = _direction(state, s * z)
-        a_aff = min(1.0, _max_step(s, ds), _max_step(z, dz))
-        mu_aff = float((s + a_aff * ds) @ (z + a_aff * dz)) / m
-        sigma = (mu_aff / mu) ** 3 if mu > 0.0 else 0.0
-        dx, dy, dz, ds = _direction(state, s * z + ds * dz - sigma * mu)
-        alpha = min(1.0, 0.99 * min(_max_step(s, ds), _max_step(z, dz)))
-        x = x + alpha * dx
-        y = y + alpha * dy
-        z = z + alpha * dz
-        s = s + alpha * ds
-        if not (np.isfinite(x).all() and np.isfinite(z).all()):
+        alpha, step = predictor_corrector(partial(_direction, state), s, z, mu)
+        point = advance(alpha, (x, y, z, s), step)
+        if point is None:
             break
+        x, y, z, s = point
     return QPResult(x, y, z, False, max_iter)

@@ -69,22 +69,34 @@ def _register_borrowed_fields() -> None:
     to Python use ``_owned_field``, which counts its reference.
     """
     default_manager.register(BookStateType, models.StructRefModel)
+    _define_fields(BookStateType, _state_data)
+
+
+def _state_data(context: Any, builder: Any, typ: Any, val: Any) -> Any:
+    return structref._Utils(context, builder, typ).get_data_struct(val)
+
+
+def _define_fields(type_class: Any, data_of: Any) -> None:
+    """Type and lower field reads (borrowed) and writes on ``type_class``.
+
+    ``data_of(context, builder, typ, val)`` answers the struct proxy of the fields.
+    """
 
     @infer_getattr
     class _Attributes(AttributeTemplate):
-        key = BookStateType
+        key = type_class
 
         def generic_resolve(self, typ: Any, attr: str) -> Any:
             return typ.field_dict.get(attr)
 
-    @lower_getattr_generic(BookStateType)
+    @lower_getattr_generic(type_class)
     def _getattr(context: Any, builder: Any, typ: Any, val: Any, attr: str) -> Any:
-        data = structref._Utils(context, builder, typ).get_data_struct(val)
+        data = data_of(context, builder, typ, val)
         return _read_field(context, builder, data, typ.field_dict[attr], attr)
 
-    @lower_setattr_generic(BookStateType)
+    @lower_setattr_generic(type_class)
     def _setattr(context: Any, builder: Any, sig: Any, args: Any, attr: str) -> None:
-        data = structref._Utils(context, builder, sig.args[0]).get_data_struct(args[0])
+        data = data_of(context, builder, sig.args[0], args[0])
         _write_field(context, builder, data, sig, args[1], attr)
 
 
@@ -138,25 +150,7 @@ def _view_data(context: Any, builder: Any, typ: BookStateViewType, val: Any) -> 
     return cgutils.create_struct_proxy(valtype)(context, builder, ref=builder.bitcast(val, pointer))
 
 
-@infer_getattr
-class _ViewAttributes(AttributeTemplate):
-    key = BookStateViewType
-
-    def generic_resolve(self, typ: Any, attr: str) -> Any:
-        return typ.field_dict.get(attr)
-
-
-@lower_getattr_generic(BookStateViewType)
-def _view_getattr(context: Any, builder: Any, typ: Any, val: Any, attr: str) -> Any:
-    data = _view_data(context, builder, typ, val)
-    return _read_field(context, builder, data, typ.field_dict[attr], attr)
-
-
-@lower_setattr_generic(BookStateViewType)
-def _view_setattr(context: Any, builder: Any, sig: Any, args: Any, attr: str) -> None:
-    _write_field(
-        context, builder, _view_data(context, builder, sig.args[0], args[0]), sig, args[1], attr
-    )
+_define_fields(BookStateViewType, _view_data)
 
 
 @intrinsic
