@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest
-	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest tests/book -x -q -p no:cacheprovider
+	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest tests/book -x -p no:cacheprovider
 
 ## bench: every benchmark side by side with the peers, printing ratios
 bench: $(STAMP)
