@@ -20,7 +20,7 @@ def test_hot_calls_answer_the_result_classes_themselves():
     done = ex.cancel(rest.order_id)
     assert type(rest) is SubmitResult and type(market) is SubmitResult
     assert type(trade) is SubmitResult and type(done) is CancelResult
-    assert rest == (1, OrderStatus.NEW, 0, 5, 0, 0, 0)
+    assert rest == (1, OrderStatus.NEW, 0, 5, 0, 0, 0, None) and trade[7] is ex._tlog
     assert (trade.order_id, trade.status, trade.filled_quantity) == (2, OrderStatus.FILLED, 2)
     assert [(t.price, t.quantity) for t in trade.trades] == [(101, 2)]
     assert (market.filled_quantity, market.resting_quantity) == (1, 0)
@@ -36,8 +36,11 @@ def test_a_refused_cancel_is_an_error_not_a_result():
 
 def test_python_answers_match_the_compiled_layout():
     # the functions run as Python under NUMBA_DISABLE_JIT; compiled, the box builds the same
-    assert submit_answer((1, 2, 3, 4, 5, 6, 7)) == (1, 2, 3, 4, 5, 6, 7)
-    assert type(submit_answer((1, 2, 3, 4, 5, 6, 7))) is SubmitResult
+    log = object()
+    assert submit_answer((1, 2, 3, 4, 5, 6, 7), id(log)) == (1, 2, 3, 4, 5, 6, 7, log)
+    assert submit_answer((1, 2, 3, 4, 5, 6, 6), id(log)) == (1, 2, 3, 4, 5, 6, 6, None)
+    assert submit_answer((1, 2, 3, 4, 5, 6, 7), 0) == (1, 2, 3, 4, 5, 6, 7, None)
+    assert type(submit_answer((1, 2, 3, 4, 5, 6, 7), 0)) is SubmitResult
     assert cancel_answer(0, 7) == (True, 7, None)
     assert cancel_answer(-9, 0) == (False, -9, None)
     assert type(cancel_answer(0, 7)) is CancelResult

@@ -10,6 +10,7 @@ from tickbook.book import (
     MultiExchange,
     make_commands,
 )
+from tickbook.book import _layout as lay
 from tickbook.core import DataError, OrderNotActive, OrderStatus, Side, UnknownOrder
 
 
@@ -282,3 +283,82 @@ def test_levels_emptied_below_the_best_are_kept_reused_and_swept():
     r = ex.submit_market("sell", 10)
     assert [(t.passive_order_id, t.quantity) for t in r.trades] == [(again, 7)]
     assert ex.best_bid() is None and ex.full_book().bid_array.shape == (0, 3)
+
+
+def _linked_entries(ex: Exchange, side: int, price: int) -> int:
+    """Number of slots linked in the queue of ``price`` on ``side`` (live and dead)."""
+    st = ex._st
+    lv, oq, hdr = st.lv, st.oq, st.hdr
+    for li in range(int(hdr[lay.H_NLEV + side])):
+        key = int(lv[side, li, lay.V_KEY])
+        if (key if side == 0 else -key) != price:
+            continue
+        count, o = 0, int(lv[side, li, lay.V_HEAD])
+        while o >= 0:
+            count += 1
+            low = int(oq[o, lay.O_LINK]) & 0xFFFFFFFF
+            o = low - (1 << 32) if low >= 1 << 31 else low
+        return count
+    return 0
+
+
+def test_quote_and_pull_behind_a_resting_order_does_not_pile_up_dead_entries():
+    ex = Exchange()
+    ex.submit_limit("sell", 100, 1_000_000, owner=1)  # heads the best ask, never trades here
+    for _ in range(5_000):  # a maker quotes one lot behind it and pulls it again
+        ex.cancel(ex.submit_limit("sell", 100, 1, owner=2).order_id)
+
+    assert ex.order_count() == 1
+    assert len(ex.orders("sell")) == 1
+    # every scan of the best ask (orders(), FOK, self-trade checks) walks these links
+    assert _linked_entries(ex, 1, 100) <= 2, "cancelled orders pile up in the live queue"
+
+
+def test_quote_and_pull_at_a_deep_level_does_not_pile_up_dead_entries():
+    # below the best, the level empties at every pull and is kept (count 0) and reused: the
+    # dead entries stay linked ahead of each new quote, and matching never reaches them
+    ex = Exchange()
+    ex.submit_limit("buy", 100, 5)
+    for _ in range(5_000):
+        ex.cancel(ex.submit_limit("buy", 90, 1).order_id)
+    quote = ex.submit_limit("buy", 90, 2).order_id
+
+    assert ex.orders("buy").order_id.tolist() == [1, quote]
+    assert _linked_entries(ex, 0, 90) <= 2, "cancelled orders pile up in a kept level"
+
+
+def test_a_guarded_fok_still_sees_the_right_quantity_behind_many_dead_entries():
+    # correctness holds (the walkers skip the dead entries); only their cost grows
+    ex = Exchange()
+    head = ex.submit_limit("sell", 100, 3, owner=1).order_id
+    for _ in range(2_000):
+        ex.cancel(ex.submit_limit("sell", 100, 1, owner=2).order_id)
+    tail = ex.submit_limit("sell", 100, 4, owner=3).order_id
+    fok = ex.submit_limit("buy", 100, 7, "fok", owner=2, stp="cancel_newest")
+    assert fok.filled_quantity == 7
+    assert [t.passive_order_id for t in fok.trades] == [head, tail]
+    assert ex.best_ask() is None
+
+
+def test_interior_cancels_are_walked_once_at_most():
+    # place a new quote, then pull the previous one: each pull is an interior cancel, left
+    # linked as a dead entry; the first walk over the level (an L3 listing, a FOK check)
+    # unlinks them, so no later walk pays for them again
+    ex = Exchange()
+    ex.submit_limit("sell", 100, 1_000_000, owner=1)  # heads the level, never trades here
+    ex.submit_limit("sell", 100, 1)
+    previous = ex.submit_limit("sell", 100, 1).order_id
+    for _ in range(5_000):
+        new = ex.submit_limit("sell", 100, 1).order_id
+        ex.cancel(previous)
+        previous = new
+    assert ex.order_count() == 3
+    assert _linked_entries(ex, 1, 100) == 5_003
+    assert ex.orders("sell").order_id.tolist()[-1] == previous
+    assert _linked_entries(ex, 1, 100) == 3
+    for _ in range(100):
+        new = ex.submit_limit("sell", 100, 1).order_id
+        ex.cancel(previous)
+        previous = new
+    killed = ex.submit_limit("buy", 100, 2_000_000, "fok")  # too big: killed, walks all
+    assert killed.filled_quantity == 0 and _linked_entries(ex, 1, 100) == 3

@@ -1,9 +1,10 @@
 """Kernel answers boxed straight into the result objects the Exchange returns.
 
 A hot kernel used to answer a plain tuple, which the Exchange then copied into a
-``SubmitResult`` (a tuple subclass): two objects per call, ~100 ns of a ~500 ns submit. Here a
-kernel wraps its answer with ``submit_answer`` / ``cancel_answer`` and Numba's boxing builds
-the ``SubmitResult`` / ``CancelResult`` itself: one object, no copy.
+``SubmitResult`` (a tuple subclass), with the trade log appended when the order traded: two
+objects per call, ~100-150 ns of a ~500 ns submit. Here a kernel wraps its answer with
+``submit_answer`` / ``cancel_answer`` and Numba's boxing builds the ``SubmitResult`` /
+``CancelResult`` itself, trade log included: one object, no copy.
 
 How: the answer is a small Numba type (a struct of int64 fields) whose ``box`` allocates an
 instance of the result class with ``PyType_GenericAlloc`` and fills its items. The class
@@ -34,12 +35,20 @@ _CLASS_POINTERS = (ctypes.py_object(SubmitResult), ctypes.py_object(CancelResult
 binding.add_symbol(_SUBMIT_SYMBOL, ctypes.addressof(_CLASS_POINTERS[0]))
 binding.add_symbol(_CANCEL_SYMBOL, ctypes.addressof(_CLASS_POINTERS[1]))
 
-_SUBMIT_FIELDS = 7
+_SUBMIT_FIELDS = 7  # the answer's ints; the object pointer comes after them
 
 
-def submit_answer(answer: tuple[int, ...]) -> SubmitResult:
-    """Wrap a kernel's 7-field order answer as a ``SubmitResult`` (compiled: see the module)."""
-    return tuple.__new__(SubmitResult, answer)
+def submit_answer(answer: tuple[int, ...], log: int) -> SubmitResult:
+    """Wrap a kernel's 7-field order answer and the trade log as a ``SubmitResult``.
+
+    ``log`` is the address of the owning exchange's ``TradeLog`` (the state's header keeps
+    it; the exchange holds the object while kernels run), 0 for none: the result's eighth
+    item when the order traded, through which ``trades`` reads its rows (``None`` otherwise,
+    so that results without trades compare as plain values).
+    """
+    traded = log != 0 and answer[5] != answer[6]
+    trade_log = ctypes.cast(int(log), ctypes.py_object).value if traded else None
+    return tuple.__new__(SubmitResult, (*answer, trade_log))
 
 
 def cancel_answer(code: int, quantity: int) -> CancelResult:
@@ -60,7 +69,7 @@ class _AnswerType(types.Type):
         super().__init__(name=f"tickbook.{kind}Answer")
 
 
-_SUBMIT = _AnswerType("Submit", _SUBMIT_FIELDS)
+_SUBMIT = _AnswerType("Submit", _SUBMIT_FIELDS + 1)
 _CANCEL = _AnswerType("Cancel", 2)
 
 
@@ -84,18 +93,18 @@ def _pack(answer_type: _AnswerType, arg_types: tuple[Any, ...]) -> Any:
 
 
 @intrinsic
-def _as_submit(typingctx: Any, answer: Any) -> Any:
+def _as_submit(typingctx: Any, answer: Any, log: Any) -> Any:
     if not isinstance(answer, types.BaseTuple) or len(answer) != _SUBMIT_FIELDS:
         return None
-    items = tuple(answer)
+    items = (*answer, log)
     if not all(isinstance(t, types.Integer) for t in items):
         return None
 
     def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
         values = [builder.extract_value(args[0], i) for i in range(_SUBMIT_FIELDS)]
-        return _pack(_SUBMIT, items)(context, builder, sig, values)
+        return _pack(_SUBMIT, items)(context, builder, sig, [*values, args[1]])
 
-    return _SUBMIT(answer), codegen
+    return _SUBMIT(answer, log), codegen
 
 
 @intrinsic
@@ -107,8 +116,8 @@ def _as_cancel(typingctx: Any, code: Any, quantity: Any) -> Any:
 
 # (no annotations on overloads: Numba compares them with the Python function's signature)
 @overload(submit_answer, jit_options={"cache": True})
-def _submit_answer_impl(answer):
-    return lambda answer: _as_submit(answer)
+def _submit_answer_impl(answer, log):
+    return lambda answer, log: _as_submit(answer, log)
 
 
 @overload(cancel_answer, jit_options={"cache": True})
@@ -135,10 +144,21 @@ def _alloc(c: Any, symbol: str, n_items: int) -> Any:
 def _box_answer(typ: _AnswerType, val: Any, c: Any) -> Any:
     fields = cgutils.create_struct_proxy(typ)(c.context, c.builder, value=val)
     if typ.kind == "Submit":
-        obj = _alloc(c, _SUBMIT_SYMBOL, _SUBMIT_FIELDS)
+        obj = _alloc(c, _SUBMIT_SYMBOL, _SUBMIT_FIELDS + 1)
         with c.builder.if_then(cgutils.is_not_null(c.builder, obj), likely=True):
             for i in range(_SUBMIT_FIELDS):
                 c.pyapi.tuple_setitem(obj, i, c.pyapi.long_from_longlong(getattr(fields, f"f{i}")))
+            # the log only where the order traded: results without trades stay plain values
+            log = getattr(fields, f"f{_SUBMIT_FIELDS}")
+            none = c.builder.or_(
+                c.builder.icmp_signed("==", log, ir.Constant(log.type, 0)),
+                c.builder.icmp_signed("==", fields.f5, fields.f6),
+            )
+            item = c.builder.select(
+                none, c.pyapi.borrow_none(), c.builder.inttoptr(log, c.pyapi.pyobj)
+            )
+            c.pyapi.incref(item)
+            c.pyapi.tuple_setitem(obj, _SUBMIT_FIELDS, item)
         return obj
     obj = _alloc(c, _CANCEL_SYMBOL, 3)
     with c.builder.if_then(cgutils.is_not_null(c.builder, obj), likely=True):

@@ -34,6 +34,7 @@ from tickbook.book._layout import (
     H_NTRADES,
     H_OP_HI,
     H_OP_LO,
+    H_TRADE_LOG,
     K_CANCEL,
     K_CLEAR_HISTORY,
     K_LIMIT,
@@ -78,6 +79,7 @@ from tickbook.book._layout import (
     V_HEAD,
     V_KEY,
     V_QTY,
+    V_TAIL,
 )
 from tickbook.book._matching import (
     _check_order,
@@ -106,6 +108,8 @@ from tickbook.book._store import (
     log_event,
     owner_of,
     queue_bury,
+    queue_drop_dead,
+    queue_unlink,
     refresh_best,
     room_needed,
     set_status,
@@ -143,21 +147,21 @@ def _limit(st, side, price, qty, tif, flags, owner, peak):
 def limit(state, side, price, qty, tif):
     """Submit a plain limit order (the hot path); answers a ``SubmitResult``."""
     st = view(state)
-    return submit_answer(_limit(st, side, price, qty, tif, 0, 0, 0))
+    return submit_answer(_limit(st, side, price, qty, tif, 0, 0, 0), st.hdr[H_TRADE_LOG])
 
 
 @njit(cache=True)
 def limit_ex(state, side, price, qty, tif, flags, owner, peak):
     """Submit a limit order with post-only, owner / self-trade and iceberg options."""
     st = view(state)
-    return submit_answer(_limit(st, side, price, qty, tif, flags, owner, peak))
+    return submit_answer(_limit(st, side, price, qty, tif, flags, owner, peak), st.hdr[H_TRADE_LOG])
 
 
 @njit(cache=True)
 def market(state, side, qty, flags, owner):
     """Submit a market order: immediate or cancel at any price; answers a ``SubmitResult``."""
     st = view(state)
-    return submit_answer(_market(st, side, qty, flags, owner))
+    return submit_answer(_market(st, side, qty, flags, owner), st.hdr[H_TRADE_LOG])
 
 
 @njit(cache=True)
@@ -182,7 +186,10 @@ def _cancel_slot(st, slot):
     side = side_of(oq, slot)
     li, _ = level_search(st, side, key_of(side, oq[slot, O_PRICE]))
     rem = oq[slot, O_REM]
-    queue_bury(st, side, li, slot)  # stays linked, dead: no neighbour rows touched
+    if slot == st.lv[side, li, V_HEAD] or slot == st.lv[side, li, V_TAIL]:
+        queue_unlink(st, side, li, slot, oq[slot, O_VIS])  # one neighbour (quote and pull)
+    else:
+        queue_bury(st, side, li, slot)  # stays linked, dead: no neighbour rows touched
     oq[slot, O_REM] = 0
     oq[slot, O_VIS] = 0
     set_status(oq, slot, ST_CANCELLED)
@@ -532,7 +539,7 @@ def book_orders(state, side, out):
         o = lv[side, li, V_HEAD]
         while o >= 0:
             if is_dead(st.oq, o):
-                o = link_next(st.oq, o)
+                o = queue_drop_dead(st, side, li, o)  # unlinked once, not walked again
                 continue
             out[k, 0] = st.oq[o, O_ID]
             out[k, 1] = st.oq[o, O_PRICE]

@@ -94,6 +94,7 @@ H_CAP_LEVELS = 25
 H_CAP_EVENTS = 26
 H_CAP_STOPS = 27
 H_NEMPTY = 28  # +side: empty levels kept in place below the best (see level_emptied)
+H_TRADE_LOG = 30  # address of the owning Exchange's current TradeLog, 0 for none (_answers.py)
 HDR_SIZE = 32
 
 NO_PRICE = 0

@@ -125,7 +125,10 @@ def _crosses(st, side, limit):
 
 @njit(cache=True)
 def _fillable(st, side, limit, qty, owner, stp):
-    """Quantity a FOK order could trade, walking the book as ``_match`` would, without changes.
+    """Quantity a FOK order could trade, walking the book as ``_match`` would.
+
+    It changes nothing observable; the dead entries it passes are unlinked on the way, so no
+    walk pays for them twice.
 
     A same-owner order that stops matching (any self-trade mode but CANCEL_OLDEST) ends the
     walk. An iceberg's hidden part is reachable only when no such order waits at its level:
@@ -144,12 +147,15 @@ def _fillable(st, side, limit, qty, owner, stp):
         if guarded and stp != STP_CANCEL_OLDEST:
             o = lv[opp, li, V_HEAD]
             while o >= 0 and not stopper:
-                stopper = owner_of(oq, o) == owner and not is_dead(oq, o)
+                if is_dead(oq, o):
+                    o = queue_drop_dead(st, opp, li, o)
+                    continue
+                stopper = owner_of(oq, o) == owner
                 o = link_next(oq, o)
         o = lv[opp, li, V_HEAD]
         while o >= 0:
             if is_dead(oq, o):
-                o = link_next(oq, o)
+                o = queue_drop_dead(st, opp, li, o)
                 continue
             if guarded and owner_of(oq, o) == owner:
                 if stp != STP_CANCEL_OLDEST:

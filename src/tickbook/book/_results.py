@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tickbook.core import OrderStatus, Side, TickbookError, TimeInForce, format_price
 
@@ -73,16 +73,30 @@ class Trade(tuple):
 
 
 class TradeLog:
-    """The rows of the exchange's trade log that results point into.
+    """The exchange's trade log as results see it.
 
-    The exchange swaps in a larger array when the log grows (rows keep their index) and starts
-    a new ``TradeLog`` when the log is cleared, so a result's trades never go stale.
+    While the exchange lives, ``rows`` is its current trade array, read when asked (the
+    kernels may grow or shrink it; rows keep their index). When the log is cleared or the
+    exchange goes away, the log is frozen on the array that holds its rows, so a result's
+    trades never go stale and a result does not keep a whole book alive.
     """
 
-    __slots__ = ("rows",)
+    __slots__ = ("_rows", "_state")
 
-    def __init__(self, rows: np.ndarray) -> None:
-        self.rows = rows
+    def __init__(self, state: Any) -> None:
+        self._state = state
+        self._rows: np.ndarray | None = None
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The array holding the log's rows."""
+        return self._rows if self._rows is not None else self._state.tr
+
+    def freeze(self) -> None:
+        """Keep the current rows and let go of the book (before the log is replaced)."""
+        if self._rows is None:
+            self._rows = self._state.tr
+            self._state = None
 
     def trades(self, lo: int, hi: int) -> list[Trade]:
         """Return rows ``[lo, hi)`` as ``Trade`` objects."""

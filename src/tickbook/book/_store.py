@@ -569,6 +569,10 @@ def level_emptied(st, side, index):
             hdr[H_NEMPTY + side] -= 1
         hdr[H_NLEV + side] = n
         return
+    # its queue holds only dead entries now: cut them off (freeing their slots overwrites
+    # their links later), so that an order coming back to this price queues alone
+    lv[side, index, V_HEAD] = -1
+    lv[side, index, V_TAIL] = -1
     hdr[H_NEMPTY + side] += 1
     if hdr[H_NEMPTY + side] > 16 and 2 * hdr[H_NEMPTY + side] > n:
         compact_levels(st, side)

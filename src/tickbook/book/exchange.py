@@ -134,7 +134,7 @@ class Exchange:
     Args:
         record_events: keep the log of operations that ``events``, ``save`` and ``replay``
             use (on by default; 32 bytes per operation).
-        order_capacity: initial room for orders (grows by doubling).
+        order_capacity: initial room for orders (grows as needed).
     """
 
     def __init__(self, *, record_events: bool = True, order_capacity: int = 1024) -> None:
@@ -218,6 +218,8 @@ class Exchange:
                 r = self._limit(self._st, s, price, quantity, t)
         except OverflowError:
             raise self._overflow(price=price, quantity=quantity) from None
+        if r[0] > 0:
+            return r  # the kernel answered the SubmitResult itself (book/_answers.py)
         if r[0] < 0:
             if r[0] == lay.E_ROOM:
                 self._grow()
@@ -234,11 +236,7 @@ class Exchange:
                 owner=owner,
                 stp=stp,
             )
-        if r[5] == r[6]:
-            return r  # the kernel answered a SubmitResult (book/_answers.py)
-        if r[6] > self._trade_cap:
-            self._grew_trades()
-        return _new(SubmitResult, r + self._tlog1)
+        return r
 
     def submit_market(
         self,
@@ -265,16 +263,14 @@ class Exchange:
             r = self._k.market(self._st, s, quantity, flags, owner)
         except OverflowError:
             raise self._overflow(quantity=quantity, owner=owner) from None
+        if r[0] > 0:
+            return r
         if r[0] < 0:
             if r[0] == lay.E_ROOM:
                 self._grow()
                 return self.submit_market(side, quantity, owner=owner, stp=stp)
             raise refusal(r[0], side=side, quantity=quantity, owner=owner, stp=stp)
-        if r[5] == r[6]:
-            return r  # the kernel answered a SubmitResult (book/_answers.py)
-        if r[6] > self._trade_cap:
-            self._grew_trades()
-        return _new(SubmitResult, r + self._tlog1)
+        return r
 
     def cancel(self, order_id: int) -> CancelResult:
         """Cancel a resting order or a pending stop; its whole open quantity is cancelled."""
@@ -311,9 +307,7 @@ class Exchange:
                 self._grow()
                 return self.modify(order_id, new_price, new_quantity)
             raise refusal(r[0], order_id=order_id, new_price=new_price, new_quantity=new_quantity)
-        if r[6] > self._trade_cap:
-            self._grew_trades()
-        submit = _new(SubmitResult, r[:7] + self._tlog1)
+        submit = _new(SubmitResult, (*r[:7], self._tlog))
         return ModifyResult(True, order_id, r[0], r[7], submit)
 
     def reduce(self, order_id: int, new_quantity: int) -> CancelResult:
@@ -514,7 +508,6 @@ class Exchange:
                 tif=tif,
                 owner=owner,
             )
-        self._sync_trades()
         return StopSubmitResult(oid, _STOP_STATUS[status])
 
     def pending_stop_count(self) -> int:
@@ -679,12 +672,10 @@ class Exchange:
 
     def trades(self) -> list[Trade]:
         """Return the trades since the last ``clear_trades``, oldest first."""
-        self._sync_trades()
         return self._tlog.trades(0, self._h[lay.H_NTRADES])
 
     def trades_array(self) -> np.ndarray:
         """Return the trade log as a structured array (a copy): fields as ``Trade``'s."""
-        self._sync_trades()
         rows = self._tlog.rows[: self._h[lay.H_NTRADES]]
         return np.ascontiguousarray(rows).view(_TRADE_DTYPE).reshape(-1).copy()
 
@@ -701,6 +692,7 @@ class Exchange:
 
     def clear_trades(self) -> None:
         """Drop the trade log (results already returned keep their trades)."""
+        self._tlog.freeze()
         self._k.clear_trades(self._st)
         self._new_trade_log()
 
@@ -718,9 +710,7 @@ class Exchange:
         Shrinks the order table and the id index to the live orders (call it after
         ``clear_order_history``) and the trade log to its rows. Nothing observable changes.
         """
-        capacity = self._k.compact(self._st)
-        self._grew_trades()
-        return capacity
+        return self._k.compact(self._st)
 
     def events(self) -> np.ndarray:
         """Return the operations so far as a structured array (``COMMAND_DTYPE``, a copy)."""
@@ -740,7 +730,8 @@ class Exchange:
         a negative ``error`` and changed nothing. ``trades`` holds the trades of the batch;
         a command's are rows ``[trade_start, trade_end)``. It is a read-only view of the
         exchange's append-only trade log, not a copy (copying cost a fifth of a large batch):
-        later operations never change its rows; ``.copy()`` it to edit.
+        later operations never change its rows; it keeps that log array alive while you hold
+        it; ``.copy()`` it to edit or to keep only these rows.
         """
         from tickbook.book.commands import check_commands
 
@@ -755,7 +746,6 @@ class Exchange:
         while done < n:  # a command lacked room: grow and resume at it
             self._grow()
             done = self._k.run_commands(self._st, commands, done, t0, grid)
-        self._sync_trades()
         trades = self._tlog.rows[t0 : self._h[lay.H_NTRADES]].view(_TRADE_DTYPE).reshape(-1)
         trades.flags.writeable = False
         return results, trades
@@ -802,21 +792,22 @@ class Exchange:
     def _grow(self, orders: int = 0, trades: int = 0) -> None:
         """Make room for the next operation (and ``orders``/``trades`` more), then retry it."""
         grow(self._st, self._k.adopt, orders, trades)
-        self._grew_trades()
 
     def _new_trade_log(self) -> None:
-        self._tlog = TradeLog(self._st.tr)
-        self._tlog1 = (self._tlog,)
-        self._trade_cap = len(self._tlog.rows)
+        # kernels put this log in every SubmitResult they box, found through its address in
+        # the header; the exchange holds the object, so the address stays valid (see __del__)
+        self._tlog = TradeLog(self._st)
+        self._hdr[lay.H_TRADE_LOG] = id(self._tlog)
 
-    def _grew_trades(self) -> None:
-        # the kernel swapped in a larger trade array; rows kept their index
-        self._tlog.rows = self._st.tr
-        self._trade_cap = len(self._tlog.rows)
-
-    def _sync_trades(self) -> None:
-        if self._h[lay.H_NTRADES] > self._trade_cap or self._st.tr.shape[0] != self._trade_cap:
-            self._grew_trades()
+    def __del__(self) -> None:
+        # results outlive the exchange: they keep the log's rows, not the whole book
+        tlog = getattr(self, "_tlog", None)
+        if tlog is not None:
+            try:
+                self._hdr[lay.H_TRADE_LOG] = 0
+                tlog.freeze()
+            except Exception:  # interpreter shutdown: nothing left to keep
+                pass
 
     @staticmethod
     def _overflow(**fields: Any) -> ValidationError:
