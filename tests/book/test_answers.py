@@ -86,3 +86,14 @@ def test_feed_books_grow_inside_kernels_and_keep_every_order():
         book.delete(i + 1)
     snap = book.depth(1_000)
     assert (snap.bid_array[:, 1].sum(), snap.ask_array[:, 1].sum()) == (3 * n // 2, 0)
+
+
+def test_a_modify_replacement_carries_the_log_only_when_it_traded():
+    ex = Exchange()
+    ask = ex.submit_limit("sell", 105, 3).order_id
+    bid = ex.submit_limit("buy", 100, 5).order_id
+    quiet = ex.modify(bid, 101, 5).submit
+    assert quiet[7] is None and quiet.trades == []
+    traded = ex.modify(quiet.order_id, 105, 5).submit
+    assert traded[7] is ex._tlog
+    assert [(t.passive_order_id, t.quantity) for t in traded.trades] == [(ask, 3)]

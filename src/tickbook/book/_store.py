@@ -159,11 +159,7 @@ def ix_find(st, key):
     """
     oq = st.oq
     guess = key - 1
-    if (
-        0 <= guess < st.hdr[H_USED]
-        and oq[guess, O_ID] == key
-        and (oq[guess, O_META] >> 8) & 0xFF != ST_FREE
-    ):
+    if 0 <= guess < st.hdr[H_USED] and oq[guess, O_ID] == key and status_of(oq, guess) != ST_FREE:
         return guess
     vals = st.ix_vals
     mask = vals.shape[0] - 1
@@ -181,12 +177,17 @@ def ix_find(st, key):
 def ix_insert(st, key, slot):
     """Map order ``key`` (already in ``oq[slot, O_ID]``) to ``slot``; the key must be new."""
     vals = st.ix_vals
+    _put(vals, _home(key, st.hdr[H_IX_BITS], vals.shape[0] - 1), slot)
+    st.hdr[H_IX_COUNT] += 1
+
+
+@njit(cache=True, inline="always")
+def _put(vals, i, slot):
+    """Store ``slot`` in the first empty bucket from ``i`` on (linear probing)."""
     mask = vals.shape[0] - 1
-    i = _home(key, st.hdr[H_IX_BITS], mask)
     while vals[i] >= 0:
         i = (i + 1) & mask
     vals[i] = slot
-    st.hdr[H_IX_COUNT] += 1
 
 
 @njit(cache=True)
@@ -245,10 +246,7 @@ def _reinsert(st, old, vals):
     for i in range(old.shape[0]):
         s = old[i]
         if s >= 0:
-            j = _home(oq[s, O_ID], bits, mask)
-            while vals[j] >= 0:
-                j = (j + 1) & mask
-            vals[j] = s
+            _put(vals, _home(oq[s, O_ID], bits, mask), s)
             count += 1
     return count
 
@@ -645,7 +643,7 @@ def queue_unlink(st, side, li, slot, visible):
 @njit(cache=True, inline="always")
 def is_dead(oq, slot):
     """Whether a queued slot is a cancelled order left in place (see ``queue_bury``)."""
-    return (oq[slot, O_META] >> 8) & 0xFF > ST_PARTIAL
+    return status_of(oq, slot) > ST_PARTIAL
 
 
 @njit(cache=True)

@@ -307,7 +307,8 @@ class Exchange:
                 self._grow()
                 return self.modify(order_id, new_price, new_quantity)
             raise refusal(r[0], order_id=order_id, new_price=new_price, new_quantity=new_quantity)
-        submit = _new(SubmitResult, (*r[:7], self._tlog))
+        # as the kernels box it: the trade log only where the replacement traded
+        submit = _new(SubmitResult, (*r[:7], self._tlog if r[5] != r[6] else None))
         return ModifyResult(True, order_id, r[0], r[7], submit)
 
     def reduce(self, order_id: int, new_quantity: int) -> CancelResult:
