@@ -50,8 +50,8 @@ def test_reopened_broker_has_the_same_state(tmp_path):
 
 def test_state_matches_a_broker_without_a_journal(tmp_path):
     b = make(tmp_path / "sim.jsonl")
-    plain = SimBroker(50_000_00, prices={"AAPL": 100_00, "MSFT": 200_00},
-                      slippage=SquareRootImpact(volatility=0.02, adv=1_000, spread_bps=4))  # fmt: skip
+    model = SquareRootImpact(volatility=0.02, adv=1_000, spread_bps=4)
+    plain = SimBroker(50_000_00, prices={"AAPL": 100_00, "MSFT": 200_00}, slippage=model)
     session(b)
     session(plain)
     assert sim_state(b) == sim_state(plain)
