@@ -325,3 +325,14 @@ def test_missing_httpx_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "httpx", None)
     with pytest.raises(ImportError, match=r"pip install 'tickbook\[binance\]'"):
         BinanceBroker("k", "s")
+
+
+def test_a_filled_orders_client_id_is_not_placed_again_after_a_restart(fake):
+    first = connect(fake).submit_order("BTC", "buy", BTC // 100, client_order_id="f1")
+    assert first.status is S.FILLED
+    again = connect(fake).submit_order("BTC", "buy", BTC // 100, client_order_id="f1")
+    assert again == first and len(fake.orders_with("f1")) == 1
+    # Binance itself would take it: it refuses a repeated id only while the first is open
+    connect(fake, check_client_ids=False).submit_order("BTC", "buy", BTC // 100,
+                                                       client_order_id="f1")  # fmt: skip
+    assert len(fake.orders_with("f1")) == 2

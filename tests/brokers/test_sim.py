@@ -328,3 +328,13 @@ def test_generated_client_ids_never_collide_with_given_ones():
     auto = b.submit_order("AAPL", "buy", 1)
     assert auto.client_order_id != "sim-2"
     assert b.order_status(client_order_id="sim-2") == given
+
+
+def test_marketable_limit_may_use_nearly_all_the_cash():
+    b = make(slippage=FixedBps(0))  # 100,000.00 of cash
+    o = b.submit_order("AAPL", "buy", 990, "limit", limit_price_cents=100_50)
+    assert o.status is S.FILLED and b.account().cash_cents == 100_000_00 - 990 * 100_00
+    stop = b.submit_order("MSFT", "buy", 4, "stop_limit", stop_price_cents=201_00,
+                          limit_price_cents=202_00)  # fmt: skip
+    b.set_price("MSFT", 201_50)
+    assert b.order_status(stop.order_id).status is S.FILLED

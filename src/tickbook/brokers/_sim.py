@@ -429,9 +429,8 @@ class SimBroker(BrokerBase):
             known = account.by_cid.get(request.client_order_id)
             if known is not None:
                 return known.snapshot()
-        for field, cap in (("quantity", MAX_QTY),):
-            if request.quantity > cap:
-                raise refuse(field, f"a positive integer (units) <= {cap}", request.quantity)
+        if request.quantity > MAX_QTY:
+            raise refuse("quantity", f"a positive integer (units) <= {MAX_QTY}", request.quantity)
         cid = request.client_order_id or self._new_cid(account)
         account.check(request, self._clock + 1)  # raises before anything is logged
         self._log({"op": "submit", "request": _request_record(request), "cid": cid})

@@ -232,7 +232,10 @@ class SimAccount:
         fills = self._match(request, order.remaining)
         if order.buying and fills:
             need = self._cost(sum(p * q for p, q in fills))
-            if need > self.buying_power():  # a triggered stop may find the cash gone
+            own = 0  # what buying_power holds back for this very order
+            if request.limit_price_cents is not None and order.status.is_open():
+                own = self._cost(order.remaining * request.limit_price_cents)
+            if need > self.buying_power() + own:  # a triggered stop may find the cash gone
                 order.status, order.reason, order.ts = _S.REJECTED, "insufficient funds", clock
                 return
         self._fill(order, fills, clock)
