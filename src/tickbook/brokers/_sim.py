@@ -432,9 +432,9 @@ class SimBroker(BrokerBase):
         if request.quantity > MAX_QTY:
             raise refuse("quantity", f"a positive integer (units) <= {MAX_QTY}", request.quantity)
         cid = request.client_order_id or self._new_cid(account)
-        account.check(request, self._clock + 1)  # raises before anything is logged
+        fills = account.check(request, self._clock + 1)  # raises before anything is logged
         self._log({"op": "submit", "request": _request_record(request), "cid": cid})
-        return self._submit(request, cid).snapshot()
+        return self._submit(request, cid, fills).snapshot()
 
     @staticmethod
     def _new_cid(account: SimAccount) -> str:
@@ -443,9 +443,9 @@ class SimBroker(BrokerBase):
             n += 1
         return f"sim-{n}"
 
-    def _submit(self, request: OrderRequest, cid: str) -> SimOrder:
+    def _submit(self, request: OrderRequest, cid: str, fills: list | None = None) -> SimOrder:
         self._clock += 1
-        return self._account.submit(request, cid, self._clock)
+        return self._account.submit(request, cid, self._clock, fills)
 
     def order_status(
         self,
@@ -495,8 +495,8 @@ class SimBroker(BrokerBase):
             check_symbol(symbol)
         return [
             o.snapshot()
-            for o in account.orders
-            if o.status.is_open() and (symbol is None or o.request.symbol == symbol)
+            for o in account.working.values()
+            if symbol is None or o.request.symbol == symbol
         ]
 
     def __repr__(self) -> str:
