@@ -6,6 +6,8 @@ import traceback
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.brokers.fake_binance import FakeBinance, pair_info
 from tickbook.brokers import (
@@ -336,3 +338,44 @@ def test_a_filled_orders_client_id_is_not_placed_again_after_a_restart(fake):
     connect(fake, check_client_ids=False).submit_order("BTC", "buy", BTC // 100,
                                                        client_order_id="f1")  # fmt: skip
     assert len(fake.orders_with("f1")) == 2
+
+
+@pytest.fixture(scope="module")
+def shared_fake():
+    venue = FakeBinance().start()
+    yield venue
+    venue.stop()
+
+
+def _venue_state(fake):
+    import copy
+
+    with fake.lock:
+        return copy.deepcopy((fake.balances, fake.orders))
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    symbol=st.one_of(st.sampled_from(["BTC", "ETHUSDT", "DOGE", "", "b c"]), st.integers()),
+    side=st.sampled_from(["buy", "sell", "hold", 1]),
+    quantity=st.one_of(st.integers(-10, 10**12), st.floats(), st.just("1")),
+    kind=st.sampled_from(["market", "limit", "stop", "stop_limit", "oco"]),
+    limit=st.one_of(st.none(), st.integers(-5, 10**8), st.floats()),
+    stop=st.one_of(st.none(), st.integers(-5, 10**8)),
+)
+def test_fuzzed_orders_are_sent_whole_or_refused_with_nothing_sent(
+    shared_fake, symbol, side, quantity, kind, limit, stop
+):
+    b = connect(shared_fake)
+    before, sent = _venue_state(shared_fake), len(shared_fake.order_posts())
+    try:
+        b.submit_order(symbol, side, quantity, kind, limit_price_cents=limit,
+                       stop_price_cents=stop)  # fmt: skip
+    except TickbookError as error:
+        assert error.field is not None or isinstance(error, BrokerError)
+        if not isinstance(error, BrokerError) or isinstance(error, FilterRejected | UnknownSymbol):
+            assert len(shared_fake.order_posts()) == sent  # refused locally: nothing sent
+            assert _venue_state(shared_fake) == before
+    b.disconnect()
