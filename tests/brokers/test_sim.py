@@ -399,3 +399,29 @@ def test_cash_and_positions_always_add_up_to_the_fills(ops, short, model):
         assert all(q >= 0 for q in positions.values()) and a.cash_cents >= 0
         assert a.buying_power_cents >= 0 or any(o.is_open for o in orders)
     assert {o.order_id for o in b.open_orders()} == {o.order_id for o in orders if o.is_open}
+
+
+def test_threads_may_share_one_broker():
+    import threading
+
+    b = make(slippage=FixedBps(0))
+
+    def trade(side, n):
+        for _ in range(n):
+            b.submit_order("AAPL", side, 1)
+            b.set_price("AAPL", 100_00)
+
+    b.submit_order("AAPL", "buy", 200)
+    threads = [threading.Thread(target=trade, args=(s, 100)) for s in ("buy", "sell", "buy")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert b.positions()[0].quantity == 300
+    assert b.account().cash_cents == 100_000_00 - 300 * 100_00
+
+
+def test_sample_account_trades_the_shipped_panel(panel_path):
+    b = SimBroker.sample()
+    assert b.date == "2022-12-28" and "XOM" in b.symbols
+    assert b.quote("XOM").last_cents == 106_63

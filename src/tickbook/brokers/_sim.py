@@ -14,9 +14,11 @@ order it was ever answered, and possibly one it was not (look it up by client or
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import functools
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tickbook.brokers._base import BrokerBase, check_lookup
 from tickbook.brokers._errors import (
@@ -44,6 +46,19 @@ from tickbook.core._checks import check_int, refuse
 __all__ = ["SimBroker"]
 
 _VERSION = 1
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _locked(method: _F) -> _F:
+    """Run a public method under the broker's lock (one command at a time, any thread)."""
+
+    @functools.wraps(method)
+    def wrapper(self: SimBroker, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class SimBroker(BrokerBase):
@@ -105,6 +120,7 @@ class SimBroker(BrokerBase):
         self._journal: Journal | None = None
         self._costs = costs
         self._connected = False
+        self._lock = threading.RLock()
         self.connect()
 
     @classmethod
@@ -140,6 +156,21 @@ class SimBroker(BrokerBase):
                 value=str(path),
             ) from None
         return cls(**kwargs, state_path=path)
+
+    @classmethod
+    def sample(
+        cls, cash_cents: int = 1_000_000_00, *, state_path: str | Path | None = None, **kwargs: Any
+    ) -> SimBroker:
+        """Return a paper account on the real daily prices shipped with tickbook.
+
+        The panel is ``data/daily/sp500_20_stocks_1990_2022.csv.gz`` (20 S&P 500 stocks,
+        1990-2022), starting on its last day; ``kwargs`` go to ``SimBroker``.
+        """
+        from tickbook.backtest import sample_data_dir
+        from tickbook.backtest._data import DEMO_PANEL
+
+        return cls(cash_cents, prices=sample_data_dir() / DEMO_PANEL, state_path=state_path,
+                   **kwargs)  # fmt: skip
 
     # -- construction helpers ------------------------------------------------------------------
 
@@ -183,6 +214,7 @@ class SimBroker(BrokerBase):
 
     # -- session -------------------------------------------------------------------------------
 
+    @_locked
     def connect(self) -> None:
         """Open the account: rebuild it from ``state_path`` when there is one (idempotent)."""
         if self._connected:
@@ -198,6 +230,7 @@ class SimBroker(BrokerBase):
             self._journal = journal
         self._connected = True
 
+    @_locked
     def disconnect(self) -> None:
         """Close the account (and release the state file's lock); ``connect`` reopens it."""
         self._connected = False
@@ -288,6 +321,7 @@ class SimBroker(BrokerBase):
         """The symbols with a price, sorted."""
         return sorted(self._account.marks)
 
+    @_locked
     def advance(self, steps: int = 1) -> bool:
         """Move the price file ``steps`` rows on (working orders may fill); ``False`` at its end."""
         self._live()
@@ -311,6 +345,7 @@ class SimBroker(BrokerBase):
             if cents is not None:
                 self._account.mark(sym, Mark(cents), self._clock)
 
+    @_locked
     def set_quote(
         self,
         symbol: str,
@@ -394,14 +429,17 @@ class SimBroker(BrokerBase):
 
     # -- the Broker protocol -------------------------------------------------------------------
 
+    @_locked
     def positions(self) -> list[Position]:
         """Return the non-zero holdings, sorted by symbol, marked at the last price."""
         return self._live().positions()
 
+    @_locked
     def account(self) -> Account:
         """Return cash, equity, buying power and gross exposure in cents."""
         return self._live().account()
 
+    @_locked
     def quote(self, symbol: str) -> Quote:
         """Return the model's bid and ask (what a small order meets) and the last price."""
         account = self._live()
@@ -411,12 +449,14 @@ class SimBroker(BrokerBase):
         bid, ask = touch(self._slippage, mark)
         return Quote(symbol, bid, ask, mark.last, mark.volume)
 
+    @_locked
     def instrument(self, symbol: str) -> Instrument:
         """Return the symbol's units: whole shares, one-cent ticks."""
         if check_symbol(symbol) not in self._live().marks:
             raise UnknownSymbol(f"no price for symbol {symbol!r}", field="symbol", value=symbol)
         return Instrument(symbol, max_qty=MAX_QTY)
 
+    @_locked
     def submit(self, request: OrderRequest) -> BrokerOrder:
         """Send an order; a known ``client_order_id`` answers its first order, sending nothing.
 
@@ -447,6 +487,7 @@ class SimBroker(BrokerBase):
         self._clock += 1
         return self._account.submit(request, cid, self._clock, fills)
 
+    @_locked
     def order_status(
         self,
         order_id: str | None = None,
@@ -470,6 +511,7 @@ class SimBroker(BrokerBase):
             raise OrderNotFound(f"no order {ref!r}", field=field, value=ref)
         return order
 
+    @_locked
     def cancel_order(
         self,
         order_id: str | None = None,
@@ -488,6 +530,7 @@ class SimBroker(BrokerBase):
         self._clock += 1
         self._account.cancel(self._account.by_id[order_id], self._clock)
 
+    @_locked
     def open_orders(self, symbol: str | None = None) -> list[BrokerOrder]:
         """Return the working orders (of ``symbol``, or all), oldest first."""
         account = self._live()
