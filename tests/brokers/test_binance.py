@@ -379,3 +379,15 @@ def test_fuzzed_orders_are_sent_whole_or_refused_with_nothing_sent(
             assert len(shared_fake.order_posts()) == sent  # refused locally: nothing sent
             assert _venue_state(shared_fake) == before
     b.disconnect()
+
+
+def test_a_lost_answer_to_a_read_is_a_disconnection_not_a_guess(fake):
+    b = connect(fake)
+    fake.inject("delay_after", "GET", "/api/v3/account", delay=1.0)
+    with pytest.raises(BrokerDisconnected):
+        b.account()
+    fake.inject("5xx_before", "GET", "/api/v3/openOrders", status=503)
+    with pytest.raises(BrokerError) as info:
+        b.open_orders("BTC")
+    assert info.value.code == 503
+    assert b.account().cash_cents == 100_000_00  # and the session goes on
