@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.brokers.conftest import sim_state
+from tests.brokers.strategies import ops
 from tickbook.backtest import FixedBps, SpreadCross, SquareRootImpact
 from tickbook.brokers import (
     Broker,
@@ -338,19 +339,6 @@ def test_marketable_limit_may_use_nearly_all_the_cash():
                           limit_price_cents=202_00)  # fmt: skip
     b.set_price("MSFT", 201_50)
     assert b.order_status(stop.order_id).status is S.FILLED
-
-
-ops = st.lists(
-    st.one_of(
-        st.tuples(st.just("order"), st.sampled_from(["AAPL", "MSFT"]),
-                  st.sampled_from(["buy", "sell"]), st.integers(1, 300),
-                  st.sampled_from(["market", "limit", "stop", "stop_limit"]),
-                  st.integers(-300, 300), st.sampled_from(["gtc", "ioc", "fok"])),
-        st.tuples(st.just("price"), st.sampled_from(["AAPL", "MSFT"]), st.integers(-500, 500)),
-        st.tuples(st.just("cancel"), st.integers(1, 30)),
-    ),
-    max_size=40,
-)  # fmt: skip
 
 
 @settings(max_examples=80, deadline=None)
