@@ -183,10 +183,29 @@ def test_bounded_retry_waits_retry_after_and_resigns(fake):
         b.account()
 
 
-def test_used_weight_is_tracked(fake):
+def test_used_weight_is_tracked_and_a_spent_minute_holds_requests_back(fake):
     b = connect(fake)
     b.account()
     assert b.used_weight == fake.weight > 0 and b.weight_limit == 6000
+    fake.weight = 6_000  # this minute's weight is spent (as Binance reports it)
+    b.quote("BTC")
+    sent = len(fake.requests)
+    with pytest.raises(RateLimited) as info:
+        b.account()
+    assert info.value.code == "local" and 0 < info.value.retry_after <= 60
+    assert len(fake.requests) == sent
+
+
+def test_after_a_429_nothing_is_sent_before_retry_after(fake):
+    b = connect(fake)
+    fake.inject("429", "GET", "/api/v3/account", retry_after="7")
+    with pytest.raises(RateLimited):
+        b.account()
+    sent = len(fake.requests)
+    with pytest.raises(RateLimited) as info:
+        b.submit_order("BTC", "buy", BTC // 100)
+    assert info.value.code == "local" and 6 < info.value.retry_after <= 7
+    assert len(fake.requests) == sent and fake.order_posts() == []
 
 
 @pytest.mark.parametrize("fault", ["5xx_after", "delay_after", "drop_after"])
@@ -299,7 +318,7 @@ def test_secrets_never_reach_reprs_errors_or_logs(fake, caplog):
         b = connect(secret_fake)
         texts += [repr(b), str(b), repr(b.__dict__)]
         b.submit_order("BTC", "buy", BTC // 100)
-        for fault in ("429", "5xx_after", "delay_after"):
+        for fault in ("5xx_after", "delay_after", "429"):
             secret_fake.inject(fault, delay=1.0)
             try:
                 b.submit_order("BTC", "buy", BTC // 100)
