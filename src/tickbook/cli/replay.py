@@ -10,7 +10,8 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tickbook.cli._common import ExitCode, console, err_console, guarded
+from tickbook.cli._common import ExitCode, console, err_console
+from tickbook.cli._parse import check_in_file, parse_int
 
 __all__ = ["app"]
 
@@ -67,11 +68,10 @@ def _rate(count: int, seconds: float) -> str:
 
 
 @app.command("lobster")
-@guarded
 def lobster(
-    message_file: Annotated[Path, typer.Argument(help="LOBSTER message CSV (no header).")],
+    message_file: Annotated[str, typer.Argument(help="LOBSTER message CSV (no header).")],
     orderbook_file: Annotated[
-        Path, typer.Argument(help="The matching LOBSTER orderbook CSV (same number of rows).")
+        str, typer.Argument(help="The matching LOBSTER orderbook CSV (same number of rows).")
     ],
     check: Annotated[
         bool,
@@ -81,12 +81,28 @@ def lobster(
             "any difference.",
         ),
     ] = False,
-    levels: Annotated[int, typer.Option(help="Levels per side to show at the end.", min=1)] = 5,
+    levels: Annotated[
+        str, typer.Option(help="Levels a side to show at the end (1..1000).", metavar="N")
+    ] = "5",
 ) -> None:
     """Rebuild the book from a LOBSTER message/orderbook pair (prices in dollars)."""
+    from tickbook.core import DataError, TickbookError
     from tickbook.feeds import load_lobster, replay_lobster
 
-    data = load_lobster(message_file, orderbook_file)
+    depth = parse_int(levels, "--levels", 1, 1000)
+    message_file = check_in_file(Path(message_file), "message_file")
+    orderbook_file = check_in_file(Path(orderbook_file), "orderbook_file")
+    try:
+        data = load_lobster(message_file, orderbook_file)
+    except (OverflowError, ValueError) as error:
+        if isinstance(error, TickbookError):
+            raise
+        # a raw error from the reader (e.g. a price beyond int64): name the files
+        raise DataError(
+            f"cannot read {message_file} / {orderbook_file}: {error}",
+            field="message_file",
+            value=str(message_file),
+        ) from None
     n = len(data.messages)
     with _progress() as bar:
         task = bar.add_task("replaying", total=max(n, 1))
@@ -108,7 +124,7 @@ def lobster(
             ("rows matched / compared", f"{result.rows_matched:,}/{result.rows_compared:,}")
         )
     console.print(_summary(rows))
-    console.print(_book_table(result.book, levels, "final book"))
+    console.print(_book_table(result.book, depth, "final book"))
     if check:
         if result.rows_matched != result.rows_compared:
             for row, want, got in result.mismatches[:5]:
@@ -122,18 +138,20 @@ def lobster(
 
 
 @app.command("itch")
-@guarded
 def itch(
     file: Annotated[Path, typer.Argument(help="ITCH 5.0 BinaryFILE (length-prefixed; .gz ok).")],
     symbol: Annotated[
         str | None,
         typer.Option("--symbol", help="Only this stock (faster); its final book is shown."),
     ] = None,
-    levels: Annotated[int, typer.Option(help="Levels per side to show at the end.", min=1)] = 5,
+    levels: Annotated[
+        str, typer.Option(help="Levels a side to show at the end (1..1000).", metavar="N")
+    ] = "5",
 ) -> None:
     """Rebuild per-stock books from an ITCH 5.0 file and summarise them."""
     from tickbook.feeds import replay_itch
 
+    depth = parse_int(levels, "--levels", 1, 1000)
     size = file.stat().st_size if file.is_file() else 0
     with _progress() as bar:
         task = bar.add_task("reading", total=max(size, 1))
@@ -158,7 +176,7 @@ def itch(
     ]
     console.print(_summary(rows))
     if symbol:
-        console.print(_book_table(books[symbol], levels, f"final book: {symbol.upper()}"))
+        console.print(_book_table(books[symbol], depth, f"final book: {symbol.upper()}"))
         return
     table = Table(title="final books (10 stocks with the most resting orders)")
     for column in ("symbol", "orders", "bid", "ask"):
