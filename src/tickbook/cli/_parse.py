@@ -95,19 +95,37 @@ def parse_date(text: str, field: str) -> dt.date:
         raise refuse(field, "a real calendar date YYYY-MM-DD", text) from None
 
 
+def _bad_path(path: Path, field: str, why: str) -> DataError:
+    return DataError(
+        f"invalid `{field}`: {why}: {shown(str(path), 80)}", field=field, value=str(path)
+    )
+
+
 def check_in_file(path: Path, field: str) -> Path:
     """Return ``path`` if it is a readable file; else a ``DataError`` naming it."""
-    if not path.exists():
-        raise DataError(f"invalid `{field}`: no such file: {path}", field=field, value=str(path))
-    if not path.is_file() or not os.access(path, os.R_OK):
-        raise DataError(
-            f"invalid `{field}`: not a readable file: {path}", field=field, value=str(path)
-        )
+    if "\0" in str(path):
+        raise _bad_path(path, field, "a path cannot hold a NUL character")
+    try:
+        if not path.exists():
+            raise _bad_path(path, field, "no such file")
+        if not path.is_file() or not os.access(path, os.R_OK):
+            raise _bad_path(path, field, "not a readable file")
+    except OSError as error:
+        raise _bad_path(path, field, error.strerror or "cannot look at the file") from None
     return path
 
 
 def check_out_dir(path: Path, field: str) -> Path:
     """Return ``path`` if it is (or can be created as) a writable folder; creates nothing."""
+    if "\0" in str(path):
+        raise _bad_path(path, field, "a path cannot hold a NUL character")
+    try:
+        return _check_out_dir(path, field)
+    except OSError as error:
+        raise _bad_path(path, field, error.strerror or "cannot look at the folder") from None
+
+
+def _check_out_dir(path: Path, field: str) -> Path:
     probe = path
     while not probe.exists():
         if probe.parent == probe:
@@ -133,9 +151,10 @@ def prepare_out_dir(path: Path, field: str) -> Path:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=path):
             pass
-    except OSError as error:
+    except (OSError, ValueError) as error:
         raise DataError(
-            f"invalid `{field}`: cannot write into {path}: {error.strerror or error}",
+            f"invalid `{field}`: cannot write into {shown(str(path), 80)}: "
+            f"{getattr(error, 'strerror', None) or error}",
             field=field,
             value=str(path),
         ) from None

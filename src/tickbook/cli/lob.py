@@ -143,7 +143,7 @@ def _run(session: LobSession, lines: Iterator[str], show: Callable, numbered: bo
         if isinstance(output, str) and output.startswith(("error:", "usage:")):
             failed = True
             where = f"line {number}: " if numbered else ""
-            show(Text(where + output, style="red"))
+            show(Text(where + output, style="red"), soft_wrap=True)
         elif output != "":
             show(Text(output) if isinstance(output, str) else output)
     return failed

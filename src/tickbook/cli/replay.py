@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tickbook.cli._common import ExitCode, console, err_console
+from tickbook.cli._common import EXIT_CODES, ExitCode, console, err_console
 from tickbook.cli._parse import check_in_file, parse_int
 
 __all__ = ["app"]
@@ -67,11 +67,17 @@ def _rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}" if seconds > 0 else "-"
 
 
-@app.command("lobster")
+@app.command("lobster", epilog=EXIT_CODES)
 def lobster(
-    message_file: Annotated[str, typer.Argument(help="LOBSTER message CSV (no header).")],
+    message_file: Annotated[
+        str, typer.Argument(help="LOBSTER message CSV (no header).", metavar="MESSAGE_FILE")
+    ],
     orderbook_file: Annotated[
-        str, typer.Argument(help="The matching LOBSTER orderbook CSV (same number of rows).")
+        str,
+        typer.Argument(
+            help="The matching LOBSTER orderbook CSV (same number of rows).",
+            metavar="ORDERBOOK_FILE",
+        ),
     ],
     check: Annotated[
         bool,
@@ -137,9 +143,11 @@ def lobster(
         console.print(f"check: {result.rows_matched:,}/{result.rows_compared:,} rows match")
 
 
-@app.command("itch")
+@app.command("itch", epilog=EXIT_CODES)
 def itch(
-    file: Annotated[Path, typer.Argument(help="ITCH 5.0 BinaryFILE (length-prefixed; .gz ok).")],
+    file: Annotated[
+        Path, typer.Argument(help="ITCH 5.0 BinaryFILE (length-prefixed; .gz ok).", metavar="FILE")
+    ],
     symbol: Annotated[
         str | None,
         typer.Option("--symbol", help="Only this stock (faster); its final book is shown."),
