@@ -167,3 +167,11 @@ def test_help_lists_every_command():
     assert s.handle("help") == HELP
     for name in ("buy", "sell", "market", "stop", "stoplimit", "modify", "cancel", "book"):
         assert f"  {name} " in HELP
+
+
+@pytest.mark.parametrize("line", ["save a\0b", "load a\0b", "load /no/such/file", "save /proc/x/y"])
+def test_bad_paths_are_refused(line, tmp_path):
+    s = LobSession()
+    out = s.handle(line)
+    assert out.startswith("error:") and "unexpected" not in out, out
+    assert "`path`" in out or line.split()[1] in out

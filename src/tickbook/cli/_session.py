@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from tickbook.cli._parse import parse_cents, parse_int, shown
+from tickbook.cli._parse import check_in_file, check_out_dir, parse_cents, parse_int, shown
 
 __all__ = ["HELP", "LobSession"]
 
@@ -36,6 +36,18 @@ _MAX_LEVELS = 1000
 _MAX_PROBED_EVENTS = 20_000
 #: the longest command line read
 MAX_LINE = 4096
+
+
+def check_out_file(path: Path, field: str) -> Path:
+    """Return ``path`` if a file may be written there (its folder exists or can be made)."""
+    from tickbook.core import DataError
+
+    if "\0" in str(path):
+        raise DataError(f"invalid `{field}`: a path cannot hold a NUL character", field=field)
+    check_out_dir(path.parent, field)
+    if path.is_dir():
+        raise DataError(f"invalid `{field}`: {path} is a folder", field=field, value=str(path))
+    return path
 
 
 class _Usage(Exception):
@@ -264,7 +276,7 @@ class LobSession:
     def _cmd_save(self, args: list[str]) -> object:
         if len(args) != 1:
             raise _Usage("save PATH")
-        self.exchange.save(Path(args[0]))
+        self.exchange.save(check_out_file(Path(args[0]), "path"))
         return f"saved {len(self.exchange.events())} events to {args[0]}"
 
     def _cmd_load(self, args: list[str]) -> object:
@@ -272,7 +284,7 @@ class LobSession:
 
         if len(args) != 1:
             raise _Usage("load PATH")
-        exchange = Exchange.load(Path(args[0]))
+        exchange = Exchange.load(check_in_file(Path(args[0]), "path"))
         self.exchange, note = exchange, self._find_stops(exchange)
         return f"loaded {args[0]}: {exchange!r}{note}"
 
