@@ -78,7 +78,7 @@ def _speed(n: int) -> None:
         (rng.choice(("buy", "sell")), 10000 + rng.randrange(-10, 11), rng.randrange(1, 100))
         for _ in range(n)
     ]
-    table = Table(title=f"speed: ns per submit from Python ({n:,} orders, best of 3)")
+    table = Table(title=f"ns per submit ({n:,} orders, best of 3)")
     table.add_column("workload")
     table.add_column("tickbook", justify="right")
     table.add_column("nanobook", justify="right")
