@@ -41,6 +41,9 @@ def test_the_whole_demo_with_a_tiny_speed_section(tmp_path):
         else:
             assert ratio == "-"
     assert (tmp_path / "demo" / "tearsheet.html").exists()
+    text = " ".join(out.split())
+    assert re.search(r"momentum: CAGR -?\d+\.\d\d%, Sharpe -?\d+\.\d\d", text)
+    assert re.search(r"equal weight: CAGR -?\d+\.\d\d%, Sharpe -?\d+\.\d\d", text)
 
 
 def test_a_cold_cache_says_the_kernels_compile_once(monkeypatch):

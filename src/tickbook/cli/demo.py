@@ -133,6 +133,9 @@ def _warm_book() -> None:
     ex.depth(5)
     ex.orders("buy")
     ex.trades()
+    small = Exchange(order_capacity=16)  # and the path that grows a full book
+    for k in range(40):
+        small.submit_limit("buy", 9000 + k, 1)
 
 
 def _warm_backtest() -> None:
@@ -143,11 +146,14 @@ def _warm_backtest() -> None:
         load_panel,
         sample_data_dir,
     )
+    from tickbook.portfolio import drawdown_series, rolling_sharpe
 
     prices = load_panel(sample_data_dir() / _PANEL).iloc[:120]
     momentum = CrossSectionalMomentum(lookback=20, top=2, skip=2, rebalance_every=5)
     for strategy in (momentum, EqualWeight(5)):
-        backtest_weights(strategy.weights(prices), prices, 1_000_000_00, 10.0)
+        result = backtest_weights(strategy.weights(prices), prices, 1_000_000_00, 10.0)
+    drawdown_series(result.returns)  # what the tear sheet draws
+    rolling_sharpe(result.returns, 21)
 
 
 def _kernels(backtest: bool) -> None:
@@ -206,7 +212,19 @@ def command(
         console.rule("[bold]speed")
         _speed(n_orders)
     if backtest:
-        from tickbook.backtest import demo_report
+        _backtest(folder)
 
-        console.rule("[bold]backtest on a real daily panel")
-        console.print(demo_report(folder))
+
+def _backtest(folder: Path) -> None:
+    from tickbook.backtest import demo_report
+
+    console.rule("[bold]backtest on a real daily panel")
+    with console.status("momentum and equal weight on 20 S&P 500 stocks, 1990-2022; tear sheet"):
+        report = demo_report(folder)
+    for name, result in (("momentum", report.momentum), ("equal weight", report.equal_weight)):
+        m = result.metrics
+        console.print(
+            f"{name:>12}: CAGR {m.cagr:.2%}, Sharpe {m.sharpe:.2f}, "
+            f"max drawdown {m.max_drawdown:.2%}, final equity ${result.equity_curve[-1] / 100:,.0f}"
+        )
+    console.print(f"wrote {report.tear_sheet.html} and {report.tear_sheet.png}")
