@@ -1,3 +1,4 @@
+import pytest
 from typer.testing import CliRunner
 
 from tickbook.cli import app
@@ -53,3 +54,45 @@ def test_missing_script_and_bad_decimals_exit_1(tmp_path):
 def test_decimals_change_the_tick(tmp_path):
     result = runner.invoke(app, ["lob", "--decimals", "4"], input="sell 1.2345 3\nbook\n")
     assert result.exit_code == 0 and "1.2345" in result.output
+
+
+def _scripted(answers):
+    items = iter(answers)
+
+    def answer(*args, **kwargs):
+        item = next(items, EOFError)
+        if isinstance(item, type) and issubclass(item, BaseException):
+            raise item
+        return item
+
+    return answer
+
+
+def test_the_readline_prompt_keeps_a_history(monkeypatch, tmp_path):
+    import readline
+
+    from tickbook.cli import lob
+
+    history = tmp_path / "history"
+    monkeypatch.setattr("builtins.input", _scripted(["buy 1 1", KeyboardInterrupt, "book"]))
+    lines = list(lob._readline_lines(history))
+    assert lines == ["buy 1 1", "book"]  # Ctrl-C dropped a line, Ctrl-D ended
+    assert history.exists()
+    readline.clear_history()
+
+
+def test_prompt_toolkit_is_used_when_installed(monkeypatch, tmp_path):
+    prompt_toolkit = pytest.importorskip("prompt_toolkit")
+    from tickbook.cli import lob
+
+    made = {}
+
+    class FakeSession:
+        def __init__(self, history):
+            made["history"] = history
+            self.prompt = _scripted(["sell 1 1", KeyboardInterrupt, "orders"])
+
+    monkeypatch.setattr(prompt_toolkit, "PromptSession", FakeSession)
+    monkeypatch.setattr(lob, "HISTORY", tmp_path / "h")
+    assert list(lob._terminal_lines()) == ["sell 1 1", "orders"]
+    assert type(made["history"]).__name__ == "FileHistory"

@@ -145,14 +145,8 @@ def command(
     """
     given = {"--prices": prices, "--weights": weights, "--open-prices": open_prices}
     files = {k: None if v is None else check_in_file(Path(v), k) for k, v in given.items()}
-    first = None if start is None else parse_date(start, "--start")
-    last = None if end is None else parse_date(end, "--end")
-    run = _Run(
-        cash=parse_cents(cash, "--cash"),
-        cost_bps=parse_float(cost_bps, "--cost-bps", 0, 10_000),
-        periods_per_year=parse_float(periods_per_year, "--periods-per-year", 1, 1_000_000),
-        fill=fill.value, fractional=fractional, unit=unit.value, start=first, end=last,
-    )  # fmt: skip
+    run = _settings(cash, cost_bps, periods_per_year, start, end)
+    run.fill, run.fractional, run.unit = fill.value, fractional, unit.value
     momentum = {
         "lookback": parse_int(lookback, "--lookback", 1, _MAX_BARS),
         "top": parse_int(top, "--top", 1, _MAX_BARS),
@@ -165,8 +159,6 @@ def command(
         raise refuse("--weights/--strategy", "exactly one of them", None)
     if grid and strategy is not BuiltIn.momentum:
         raise refuse("--grid", "--strategy momentum", strategy and strategy.value)
-    if first is not None and last is not None and first > last:
-        raise refuse("--end", f"a date on or after --start {first}", end)
     sweep = _grid(grid or [])
     for field, path in files.items():
         if path is not None:
@@ -175,6 +167,23 @@ def command(
         run, files["--prices"], files["--weights"], strategy, files["--open-prices"], momentum,
         sweep, n_workers, benchmark, folder, title,
     )  # fmt: skip
+
+
+def _settings(
+    cash: str, cost_bps: str, periods_per_year: str, start: str | None, end: str | None
+) -> _Run:
+    """Parse the options every backtest of the command shares."""
+    first = None if start is None else parse_date(start, "--start")
+    last = None if end is None else parse_date(end, "--end")
+    if first is not None and last is not None and first > last:
+        raise refuse("--end", f"a date on or after --start {first}", end)
+    return _Run(
+        cash=parse_cents(cash, "--cash"),
+        cost_bps=parse_float(cost_bps, "--cost-bps", 0, 10_000),
+        periods_per_year=parse_float(periods_per_year, "--periods-per-year", 1, 1_000_000),
+        start=first,
+        end=last,
+    )
 
 
 def _check_panel(path: Path, field: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
@@ -92,23 +92,10 @@ def lobster(
     ] = "5",
 ) -> None:
     """Rebuild the book from a LOBSTER message/orderbook pair (prices in dollars)."""
-    from tickbook.core import DataError, TickbookError
-    from tickbook.feeds import load_lobster, replay_lobster
+    from tickbook.feeds import replay_lobster
 
     depth = parse_int(levels, "--levels", 1, 1000)
-    message_file = check_in_file(Path(message_file), "message_file")
-    orderbook_file = check_in_file(Path(orderbook_file), "orderbook_file")
-    try:
-        data = load_lobster(message_file, orderbook_file)
-    except (OverflowError, ValueError) as error:
-        if isinstance(error, TickbookError):
-            raise
-        # a raw error from the reader (e.g. a price beyond int64): name the files
-        raise DataError(
-            f"cannot read {message_file} / {orderbook_file}: {error}",
-            field="message_file",
-            value=str(message_file),
-        ) from None
+    data = _load_lobster(Path(message_file), Path(orderbook_file))
     n = len(data.messages)
     with _progress() as bar:
         task = bar.add_task("replaying", total=max(n, 1))
@@ -132,15 +119,38 @@ def lobster(
     console.print(_summary(rows))
     console.print(_book_table(result.book, depth, "final book"))
     if check:
-        if result.rows_matched != result.rows_compared:
-            for row, want, got in result.mismatches[:5]:
-                err_console.print(f"[red]row {row}:[/red] file {want} book {got}")
-            err_console.print(
-                f"[red]check failed:[/red] {result.rows_compared - result.rows_matched:,} rows "
-                "differ from the orderbook file"
-            )
-            raise typer.Exit(ExitCode.BAD_INPUT)
-        console.print(f"check: {result.rows_matched:,}/{result.rows_compared:,} rows match")
+        _report_check(result)
+
+
+def _load_lobster(message_file: Path, orderbook_file: Path) -> Any:
+    from tickbook.core import DataError, TickbookError
+    from tickbook.feeds import load_lobster
+
+    check_in_file(message_file, "message_file")
+    check_in_file(orderbook_file, "orderbook_file")
+    try:
+        return load_lobster(message_file, orderbook_file)
+    except (OverflowError, ValueError) as error:
+        if isinstance(error, TickbookError):
+            raise
+        # a raw error from the reader (e.g. a price beyond int64): name the files
+        raise DataError(
+            f"cannot read {message_file} / {orderbook_file}: {error}",
+            field="message_file",
+            value=str(message_file),
+        ) from None
+
+
+def _report_check(result: Any) -> None:
+    if result.rows_matched != result.rows_compared:
+        for row, want, got in result.mismatches[:5]:
+            err_console.print(f"[red]row {row}:[/red] file {want} book {got}")
+        err_console.print(
+            f"[red]check failed:[/red] {result.rows_compared - result.rows_matched:,} rows "
+            "differ from the orderbook file"
+        )
+        raise typer.Exit(ExitCode.BAD_INPUT)
+    console.print(f"check: {result.rows_matched:,}/{result.rows_compared:,} rows match")
 
 
 @app.command("itch", epilog=EXIT_CODES)
