@@ -38,8 +38,10 @@ def test_a_script_with_huge_numbers_fails_by_line_without_traceback(tmp_path):
     path.write_text("buy 1" + "1" * 5000 + " 1\nbuy 1e999990 1\nbuy ² 1\nsell 1 1\n")
     result = runner.invoke(app, ["lob", "--script", str(path)])
     assert result.exit_code == 1
-    for n in (1, 2, 3):
-        assert f"line {n}: error" in result.output
+    text = " ".join(result.output.split())
+    assert "line 1: error: invalid `price`" in text and "(5001 characters)" in text
+    for n in (2, 3):
+        assert f"line {n}: error: invalid `price`" in text
     assert "order 1: new" in result.output  # the good line still ran
     assert "Traceback" not in result.output
 

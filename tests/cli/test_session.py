@@ -139,6 +139,8 @@ def test_orders_lists_pending_stops_and_cancel_names_the_order(capsys):
         "modify 1 1e5 1",
         "stoplimit sideways 1 2 3",
         "x" * 5000,
+        "buy 1 " + "1" * 5000,
+        "buy 1" + "1" * 70_000 + " 1",  # past the longest line read
     ],
 )
 def test_bad_numbers_and_words_are_refused_and_change_nothing(line):

@@ -35,7 +35,7 @@ _MAX_LEVELS = 1000
 #: a loaded log longer than this is not probed for its pending stops
 _MAX_PROBED_EVENTS = 20_000
 #: the longest command line read
-MAX_LINE = 4096
+MAX_LINE = 65_536
 
 
 def check_out_file(path: Path, field: str) -> Path:

@@ -153,7 +153,7 @@ def command(
         "skip": parse_int(skip, "--skip", 0, _MAX_BARS),
         "rebalance_every": parse_int(rebalance_every, "--rebalance-every", 1, _MAX_BARS),
     }
-    n_workers = parse_int(workers, "--workers", 0, 256)
+    n_workers = parse_int(workers, "--workers", 0, 64)
     folder = check_out_dir(Path(out), "--out")
     if (weights is None) == (strategy is None):
         raise refuse("--weights/--strategy", "exactly one of them", None)
