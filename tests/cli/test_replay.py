@@ -88,7 +88,7 @@ def test_itch_bad_input_exits_1(tmp_path):
     cut = runner.invoke(app, ["replay", "itch", str(truncated)])
     unknown = runner.invoke(app, ["replay", "itch", ITCH, "--symbol", "NOPE"])
 
-    assert missing.exit_code == 1 and "cannot open" in missing.output
+    assert missing.exit_code == 1 and "no such file" in missing.output
     assert cut.exit_code == 1 and "truncated" in cut.output
     assert unknown.exit_code == 1 and "NOPE" in unknown.output
 

@@ -156,7 +156,7 @@ def _report_check(result: Any) -> None:
 @app.command("itch", epilog=EXIT_CODES)
 def itch(
     file: Annotated[
-        Path, typer.Argument(help="ITCH 5.0 BinaryFILE (length-prefixed; .gz ok).", metavar="FILE")
+        str, typer.Argument(help="ITCH 5.0 BinaryFILE (length-prefixed; .gz ok).", metavar="FILE")
     ],
     symbol: Annotated[
         str | None,
@@ -170,12 +170,13 @@ def itch(
     from tickbook.feeds import replay_itch
 
     depth = parse_int(levels, "--levels", 1, 1000)
-    size = file.stat().st_size if file.is_file() else 0
+    path = check_in_file(Path(file), "file")
+    size = path.stat().st_size
     with _progress() as bar:
         task = bar.add_task("reading", total=max(size, 1))
         start = time.perf_counter()
         replay = replay_itch(
-            file,
+            path,
             symbols=[symbol] if symbol else None,
             progress=lambda done: bar.update(task, completed=min(done, size)),
         )
