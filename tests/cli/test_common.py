@@ -55,7 +55,8 @@ def test_an_unexpected_error_is_one_line_and_exit_1(monkeypatch):
     assert result.exception is None or isinstance(result.exception, SystemExit)
     errors = [line for line in result.output.splitlines() if "unexpected error" in line]
     assert errors == [
-        "unexpected error: RuntimeError: boom second line (run with --debug for the traceback)"
+        "unexpected error: RuntimeError: boom second line "
+        "(TICKBOOK_DEBUG=1 or tickbook --debug shows the traceback)"
     ]
     assert "Traceback" not in result.output
 

@@ -177,3 +177,17 @@ def test_bad_paths_are_refused(line, tmp_path):
     out = s.handle(line)
     assert out.startswith("error:") and "unexpected" not in out, out
     assert "`path`" in out or line.split()[1] in out
+
+
+def test_an_unexpected_error_is_one_line_unless_debugging(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("kernel fell over")
+
+    s = LobSession()
+    monkeypatch.setattr(s.exchange, "submit_market", broken)
+    out = s.handle("market buy 5")
+    assert out.startswith("error: unexpected RuntimeError: kernel fell over")
+    loud = LobSession(debug=True)
+    monkeypatch.setattr(loud.exchange, "submit_market", broken)
+    with pytest.raises(RuntimeError):
+        loud.handle("market buy 5")

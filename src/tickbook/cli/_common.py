@@ -26,6 +26,8 @@ err_console = Console(stderr=True)
 
 #: environment variable that shows tracebacks of unexpected errors
 DEBUG_ENV = "TICKBOOK_DEBUG"
+#: how to see the traceback of an unexpected error
+DEBUG_HINT = "(TICKBOOK_DEBUG=1 or tickbook --debug shows the traceback)"
 #: longest error line printed (the values inside are shortened by their parsers already)
 _MAX_LINE = 400
 
@@ -59,7 +61,7 @@ def report_error(error: BaseException) -> ExitCode:
         label, text, code = "error", str(error), ExitCode.BAD_INPUT
     else:
         label = "unexpected error"
-        text = f"{type(error).__name__}: {error} (run with --debug for the traceback)"
+        text = f"{type(error).__name__}: {error} {DEBUG_HINT}"
         code = ExitCode.BAD_INPUT
     err_console.print(Text.assemble((f"{label}: ", "bold red"), one_line(text)), soft_wrap=True)
     return code

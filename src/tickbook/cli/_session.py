@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
+from tickbook.cli._common import DEBUG_HINT
 from tickbook.cli._parse import check_in_file, check_out_dir, parse_cents, parse_int, shown
 
 __all__ = ["HELP", "LobSession"]
@@ -95,7 +96,7 @@ class LobSession:
         except Exception as error:
             if self.debug:
                 raise
-            return f"error: unexpected {type(error).__name__}: {error} (--debug shows more)"
+            return f"error: unexpected {type(error).__name__}: {error} {DEBUG_HINT}"
 
     # -- orders ---------------------------------------------------------------------------
 
