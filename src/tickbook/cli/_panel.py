@@ -27,9 +27,10 @@ _DATE_TEXT = re.compile(
 def check_panel_file(path: Path, field: str) -> None:
     """Refuse a CSV panel whose first column is not dates or whose header repeats a name.
 
-    Parquet files are left to ``load_panel`` (their columns are unique by construction).
+    A Parquet panel needs a date index, or a first column of dates.
     """
     if path.suffix == ".parquet":
+        _check_parquet(path, field)
         return
     try:
         opener = gzip.open if path.name.endswith(".gz") else open
@@ -66,3 +67,27 @@ def _check_header(path: Path, field: str, header: list[str]) -> None:
                 value=key,
             )
         seen.add(key)
+
+
+def _check_parquet(path: Path, field: str) -> None:
+    try:
+        import pandas as pd
+
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError, TypeError, ImportError) as error:
+        raise DataError(
+            f"cannot read {path} as a Parquet panel: {error}", field=field, value=str(path)
+        ) from None
+    if isinstance(frame.index, pd.DatetimeIndex) or frame.columns.empty:
+        return
+    first = frame.iloc[:, 0]
+    if pd.api.types.is_datetime64_any_dtype(first):
+        return
+    for line, value in enumerate(first.tolist(), start=1):
+        if not (isinstance(value, str) and _DATE_TEXT.match(value.strip())):
+            raise DataError(
+                f"{path} row {line}: the first column must hold dates (YYYY-MM-DD), "
+                f"got {shown(value)}",
+                field=field,
+                value=value,
+            )
