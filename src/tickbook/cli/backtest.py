@@ -231,7 +231,6 @@ def _execute(
 
     from tickbook.backtest import CrossSectionalMomentum, EqualWeight, tear_sheet
 
-    prepare_out_dir(out, "--out")
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
         console=console, transient=True,
@@ -261,6 +260,7 @@ def _execute(
         result = run.backtest(schedule, panel)
         bench_result = None if bench is None else run.backtest(bench[0], panel)
         bar.update(task, description="writing the tear sheet")
+        prepare_out_dir(out, "--out")
         first, last = close.index[0].date(), close.index[-1].date()
         heading = title or f"{name}, {len(close.columns)} symbols, {first} to {last}"
         extra = {}
