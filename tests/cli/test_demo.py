@@ -47,7 +47,8 @@ def test_the_whole_demo_with_a_tiny_speed_section(tmp_path):
 
 
 def test_a_cold_cache_says_the_kernels_compile_once(monkeypatch):
-    monkeypatch.setattr(demo, "_cache_files", lambda: 0)
+    snapshots = iter([{}, {"k.nbi": 1.0}])
+    monkeypatch.setattr(demo, "_cache_files", lambda: next(snapshots))
     result = runner.invoke(app, ["demo", "--no-speed", "--no-backtest"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
@@ -55,12 +56,21 @@ def test_a_cold_cache_says_the_kernels_compile_once(monkeypatch):
     assert "(compiled and cached)" in text
 
 
-def test_cache_files_counts_numba_index_files(monkeypatch, tmp_path):
+def test_a_warm_cache_that_still_compiles_says_so(monkeypatch):
+    snapshots = iter([{"k.nbi": 1.0}, {"k.nbi": 2.0}])
+    monkeypatch.setattr(demo, "_cache_files", lambda: next(snapshots))
+    result = runner.invoke(app, ["demo", "--no-speed", "--no-backtest"])
+    assert result.exit_code == 0, result.output
+    assert "first run" not in result.output and "(compiled and cached)" in result.output
+
+
+def test_cache_files_lists_numba_index_files(monkeypatch, tmp_path):
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
-    assert demo._cache_files() == 0
+    assert demo._cache_files() == {}
     (tmp_path / "book").mkdir()
-    (tmp_path / "book" / "_kernels.match-10.py311.nbi").write_bytes(b"")
-    assert demo._cache_files() == 1
+    index = tmp_path / "book" / "_kernels.match-10.py311.nbi"
+    index.write_bytes(b"")
+    assert list(demo._cache_files()) == [str(index)]
 
 
 def test_demo_refuses_bad_sizes(tmp_path):

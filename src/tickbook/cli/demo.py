@@ -7,6 +7,7 @@ full benchmarks live in ``benchmarks/`` (``make bench``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import time
@@ -103,8 +104,8 @@ def _speed(n: int) -> None:
     console.print("[dim]ratio = nanobook time / tickbook time. Full figures: make bench[/dim]")
 
 
-def _cache_files() -> int:
-    """Count Numba's cached index files of the packages the demo runs (0: a cold cache)."""
+def _cache_files() -> dict[str, float]:
+    """Numba's cached index files of the packages the demo runs, with their times (empty: cold)."""
     import tickbook
 
     root = Path(tickbook.__file__).parent
@@ -112,7 +113,13 @@ def _cache_files() -> int:
     custom = os.environ.get("NUMBA_CACHE_DIR")
     if custom:  # numba mirrors the source folders under it
         places = [Path(custom)]
-    return sum(len(list(place.rglob("*.nbi"))) for place in places if place.is_dir())
+    found = {}
+    for place in places:
+        if place.is_dir():
+            for index in place.rglob("*.nbi"):
+                with contextlib.suppress(OSError):
+                    found[str(index)] = index.stat().st_mtime
+    return found
 
 
 def _warm_book() -> None:
@@ -167,7 +174,8 @@ def _kernels(backtest: bool) -> None:
         TimeElapsedColumn,
     )
 
-    cold = _cache_files() == 0
+    before = _cache_files()
+    cold = not before
     if cold:
         console.print(
             "[bold]first run:[/bold] compiling the Numba kernels (once: they are cached for "
@@ -186,7 +194,8 @@ def _kernels(backtest: bool) -> None:
             warm()
             bar.advance(task)
     seconds = time.perf_counter() - start
-    how = "compiled and cached" if cold else "loaded from the cache"
+    # a partly warm cache (after an edit or an upgrade) compiles some: say so
+    how = "compiled and cached" if _cache_files() != before else "loaded from the cache"
     console.print(f"[dim]kernels ready in {seconds:.1f} s ({how})[/dim]")
 
 
