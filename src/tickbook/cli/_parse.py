@@ -30,8 +30,7 @@ __all__ = [
     "shown",
 ]
 
-#: longest number text looked at (a price or quantity never needs more)
-MAX_NUMBER_TEXT = 32
+#: ASCII digits only, at most 19 before the point and 12 after: nothing slow to convert
 _INT = re.compile(r"[0-9]{1,19}\Z")
 _DECIMAL = re.compile(r"[0-9]{1,19}(?:\.[0-9]{1,12})?\Z")
 _FLOAT = re.compile(r"[+-]?(?:[0-9]{1,19}(?:\.[0-9]{0,12})?|\.[0-9]{1,12})\Z")

@@ -8,7 +8,6 @@ it runs the lines in order and exits 1 if any was refused.
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -118,7 +117,7 @@ def command(
     places = parse_int(decimals, "--decimals", 0, 8)
     path = None if script is None else check_in_file(Path(script), "--script")
     session = LobSession(places, debug=debugging(ctx))
-    interactive = script is None and sys.stdin.isatty() and not os.environ.get("TICKBOOK_PLAIN")
+    interactive = script is None and sys.stdin.isatty()
     lines: Iterator[str]
     if path is not None:
         lines = iter(read_script(path))
