@@ -88,6 +88,27 @@ def test_itch_bad_input_exits_1(tmp_path):
     cut = runner.invoke(app, ["replay", "itch", str(truncated)])
     unknown = runner.invoke(app, ["replay", "itch", ITCH, "--symbol", "NOPE"])
 
-    assert missing.exit_code == 1 and "cannot open" in missing.output
+    assert missing.exit_code == 1 and "no such file" in missing.output
     assert cut.exit_code == 1 and "truncated" in cut.output
     assert unknown.exit_code == 1 and "NOPE" in unknown.output
+
+
+def test_lobster_price_beyond_int64_exits_1_naming_the_file(tmp_path):
+    message = tmp_path / "m.csv"
+    message.write_text(f"34200.01,1,1,100,{2**70},1\n")
+    book = tmp_path / "o.csv"
+    book.write_text("2239500,100,2231800,100\n")
+
+    result = runner.invoke(app, ["replay", "lobster", str(message), str(book)])
+
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert str(message) in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_replay_refuses_bad_levels_and_missing_files(tmp_path):
+    bad_levels = runner.invoke(app, ["replay", "lobster", *AMZN, "--levels", "0"])
+    missing = runner.invoke(app, ["replay", "lobster", str(tmp_path / "m.csv"), AMZN[1]])
+    assert bad_levels.exit_code == 1 and "`--levels`" in bad_levels.output
+    assert missing.exit_code == 1 and "no such file" in missing.output

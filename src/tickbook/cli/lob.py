@@ -1,287 +1,148 @@
-"""``tickbook lob``: an interactive order-book session on one Exchange."""
+"""``tickbook lob``: an interactive order-book session on one Exchange.
+
+At a terminal the prompt has line editing and history (prompt_toolkit when installed, else
+readline; the history lives in ``~/.tickbook_lob_history``). With ``--script`` or piped input
+it runs the lines in order and exits 1 if any was refused.
+"""
 
 from __future__ import annotations
 
-import shlex
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
-from tickbook.cli._common import ExitCode, console
+from tickbook.cli._common import console, debugging
+from tickbook.cli._parse import check_in_file, parse_int
+from tickbook.cli._session import HELP, MAX_LINE, LobSession
 
-__all__ = ["LobSession", "app"]
+__all__ = ["HELP", "LobSession", "command", "read_script"]
 
-app = typer.Typer(help="Interactive order book.")
-
-HELP = """\
-commands (prices in dollars, e.g. 100.50; quantities in whole units):
-  buy PRICE QTY [gtc|ioc|fok]         limit buy
-  sell PRICE QTY [gtc|ioc|fok]        limit sell
-  market buy|sell QTY                 market order
-  stop buy|sell PRICE QTY             stop-market order
-  stoplimit buy|sell STOP LIMIT QTY   stop-limit order
-  modify ID PRICE QTY                 cancel and replace
-  cancel ID                           cancel an order or a stop
-  book [LEVELS]                       the book (10 levels by default)
-  orders                              resting orders in priority order
-  trades                              trade history
-  save PATH | load PATH               the event log as JSON Lines
-  help                                this text
-  quit                                leave"""
+HISTORY = Path("~/.tickbook_lob_history")
 
 
-class LobSession:
-    """Parse one command line at a time and run it on an ``Exchange``.
+def read_script(path: Path) -> list[str]:
+    """Return the lines of a UTF-8 script; a ``DataError`` names the file and the bad byte."""
+    from tickbook.core import DataError
 
-    ``handle`` returns what to print (a string or a rich renderable) and never raises for bad
-    input: malformed commands get a one-line explanation.
-    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise DataError(
+            f"cannot read script {path}: {error.strerror}", field="script", value=str(path)
+        ) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        hint = " (UTF-16? save it as UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise DataError(
+            f"script {path} is not UTF-8 text: byte {data[error.start]:#04x} at offset "
+            f"{error.start}{hint}",
+            field="script",
+            value=str(path),
+        ) from None
+    return text.splitlines()
 
-    def __init__(self, decimals: int = 2) -> None:
-        from tickbook.book import Exchange
 
-        self.exchange = Exchange()
-        self.decimals = decimals
-
-    def handle(self, line: str) -> object:
-        """Run one command line; return what to show."""
-        from tickbook.core import TickbookError
-
+def _terminal_lines() -> Iterator[str]:
+    """Read lines at a terminal, with line editing and history."""
+    history = HISTORY.expanduser()
+    try:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory, InMemoryHistory
+    except ImportError:
+        yield from _readline_lines(history)
+        return
+    try:
+        prompt = PromptSession(history=FileHistory(str(history)))
+    except OSError:
+        prompt = PromptSession(history=InMemoryHistory())
+    while True:
         try:
-            words = shlex.split(line)
-        except ValueError as error:
-            return f"error: {error}"
-        if not words:
-            return ""
-        command, args = words[0].lower(), words[1:]
-        method = getattr(self, f"_cmd_{command}", None)
-        if method is None:
-            return f"error: unknown command {command!r} (type 'help')"
-        try:
-            return method(args)
-        except TickbookError as error:
-            return f"error: {error}"
-        except _Usage as error:
-            return f"usage: {error}"
-
-    # -- commands -------------------------------------------------------------------------
-
-    def _cmd_help(self, args: list[str]) -> object:
-        return HELP
-
-    def _cmd_buy(self, args: list[str]) -> object:
-        return self._limit("buy", args)
-
-    def _cmd_sell(self, args: list[str]) -> object:
-        return self._limit("sell", args)
-
-    def _limit(self, side: str, args: list[str]) -> object:
-        if len(args) not in (2, 3):
-            raise _Usage(f"{side} PRICE QTY [gtc|ioc|fok]")
-        tif = args[2].lower() if len(args) == 3 else "gtc"
-        result = self.exchange.submit_limit(side, self._price(args[0]), self._qty(args[1]), tif)
-        return self._submitted(result)
-
-    def _cmd_market(self, args: list[str]) -> object:
-        if len(args) != 2:
-            raise _Usage("market buy|sell QTY")
-        return self._submitted(self.exchange.submit_market(args[0].lower(), self._qty(args[1])))
-
-    def _cmd_stop(self, args: list[str]) -> object:
-        if len(args) != 3:
-            raise _Usage("stop buy|sell PRICE QTY")
-        side, price, qty = args[0].lower(), self._price(args[1]), self._qty(args[2])
-        result = self.exchange.submit_stop_market(side, price, qty)
-        return f"stop {result.order_id}: {result.status}"
-
-    def _cmd_stoplimit(self, args: list[str]) -> object:
-        if len(args) != 4:
-            raise _Usage("stoplimit buy|sell STOP LIMIT QTY")
-        result = self.exchange.submit_stop_limit(
-            args[0].lower(), self._price(args[1]), self._price(args[2]), self._qty(args[3])
-        )
-        return f"stop {result.order_id}: {result.status}"
-
-    def _cmd_cancel(self, args: list[str]) -> object:
-        if len(args) != 1:
-            raise _Usage("cancel ID")
-        result = self.exchange.cancel(self._id(args[0]))
-        return f"cancelled {result.cancelled_quantity}"
-
-    def _cmd_modify(self, args: list[str]) -> object:
-        if len(args) != 3:
-            raise _Usage("modify ID PRICE QTY")
-        result = self.exchange.modify(self._id(args[0]), self._price(args[1]), self._qty(args[2]))
-        return f"order {result.old_order_id} replaced by {result.new_order_id}: " + str(
-            self._submitted(result.submit)
-        )
-
-    def _cmd_book(self, args: list[str]) -> object:
-        levels = self._qty(args[0]) if args else 10
-        snap = self.exchange.depth(levels)
-        table = Table(title="book", show_lines=False)
-        for column in ("bid orders", "bid qty", "bid", "ask", "ask qty", "ask orders"):
-            table.add_column(column, justify="right")
-        bids, asks = snap.bids, snap.asks
-        for i in range(max(len(bids), len(asks))):
-            b = bids[i] if i < len(bids) else None
-            a = asks[i] if i < len(asks) else None
-            table.add_row(
-                str(b.order_count) if b else "",
-                str(b.quantity) if b else "",
-                self._fmt(b.price) if b else "",
-                self._fmt(a.price) if a else "",
-                str(a.quantity) if a else "",
-                str(a.order_count) if a else "",
-            )
-        if not bids and not asks:
-            return "book is empty"
-        return table
-
-    def _cmd_trades(self, args: list[str]) -> object:
-        trades = self.exchange.trades()
-        if not trades:
-            return "no trades"
-        table = Table(title="trades")
-        for column in ("id", "side", "price", "qty", "aggressor", "passive", "ts"):
-            table.add_column(column, justify="right")
-        for t in trades:
-            table.add_row(
-                str(t.id),
-                t.aggressor_side.name.lower(),
-                self._fmt(t.price),
-                str(t.quantity),
-                str(t.aggressor_order_id),
-                str(t.passive_order_id),
-                str(t.timestamp),
-            )
-        return table
-
-    def _cmd_orders(self, args: list[str]) -> object:
-        table = Table(title="resting orders (priority order)")
-        for column in ("side", "id", "price", "shown", "open", "ts"):
-            table.add_column(column, justify="right")
-        for side in ("buy", "sell"):
-            for row in self.exchange.orders(side):
-                table.add_row(
-                    side,
-                    str(row.order_id),
-                    self._fmt(int(row.price)),
-                    str(row.visible),
-                    str(row.quantity),
-                    str(row.timestamp),
-                )
-        return table
-
-    def _cmd_save(self, args: list[str]) -> object:
-        if len(args) != 1:
-            raise _Usage("save PATH")
-        self.exchange.save(Path(args[0]))
-        return f"saved {len(self.exchange.events())} events to {args[0]}"
-
-    def _cmd_load(self, args: list[str]) -> object:
-        from tickbook.book import Exchange
-
-        if len(args) != 1:
-            raise _Usage("load PATH")
-        self.exchange = Exchange.load(Path(args[0]))
-        return f"loaded {args[0]}: {self.exchange!r}"
-
-    # -- parsing --------------------------------------------------------------------------
-
-    def _price(self, text: str) -> int:
-        from tickbook.core import parse_price
-
-        return parse_price(text, self.decimals)
-
-    def _qty(self, text: str) -> int:
-        from tickbook.core import ValidationError
-
-        if not text.isdigit() or int(text) <= 0:
-            raise ValidationError(
-                f"invalid quantity: expected a positive whole number, got {text!r}",
-                field="quantity",
-                value=text,
-            )
-        return int(text)
-
-    def _id(self, text: str) -> int:
-        from tickbook.core import ValidationError
-
-        if not text.isdigit():
-            raise ValidationError(
-                f"invalid order id: expected a whole number, got {text!r}",
-                field="order_id",
-                value=text,
-            )
-        return int(text)
-
-    def _fmt(self, ticks: int) -> str:
-        from tickbook.core import format_price
-
-        return format_price(ticks, self.decimals)
-
-    def _submitted(self, result: object) -> str:
-        r = result
-        text = (
-            f"order {r.order_id}: {r.status.name.lower()} filled={r.filled_quantity} "
-            f"resting={r.resting_quantity} cancelled={r.cancelled_quantity}"
-        )
-        for t in r.trades:
-            text += f"\n  trade {t.id}: {t.quantity} @ {self._fmt(t.price)}"
-        return text
+            yield prompt.prompt("> ")
+        except KeyboardInterrupt:
+            continue  # Ctrl-C drops the line; Ctrl-D leaves
+        except EOFError:
+            return
 
 
-class _Usage(Exception):
-    """A command with the wrong number of words."""
+def _readline_lines(history: Path) -> Iterator[str]:
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline: plain input still works
+        readline = None
+    if readline is not None:
+        with contextlib.suppress(OSError):
+            readline.read_history_file(history)
+    try:
+        while True:
+            try:
+                yield input("> ")
+            except KeyboardInterrupt:
+                print()
+                continue
+            except EOFError:
+                return
+    finally:
+        if readline is not None:
+            with contextlib.suppress(OSError):
+                readline.write_history_file(history)
 
 
-@app.callback(invoke_without_command=True)
-def lob(
+def command(
+    ctx: typer.Context,
     decimals: Annotated[
-        int, typer.Option(help="Decimal places of a price: 2 means ticks are cents.")
-    ] = 2,
+        str,
+        typer.Option(
+            help="Decimal places of a price (0..8): 2 means ticks are cents.", metavar="N"
+        ),
+    ] = "2",
     script: Annotated[
-        Path | None,
-        typer.Option(help="Run the commands in this file instead of reading the terminal."),
+        str | None,
+        typer.Option(
+            help="Run the commands in this UTF-8 file instead of reading the terminal.",
+            metavar="FILE",
+        ),
     ] = None,
 ) -> None:
-    """Run an interactive order-book session (type 'help' for the commands)."""
-    if not 0 <= decimals <= 8:
-        console.print(f"[red]error:[/red] invalid `decimals`: expected 0..8, got {decimals}")
-        raise typer.Exit(ExitCode.BAD_INPUT)
-    session = LobSession(decimals)
+    """Run an interactive order-book session (type 'help' for the commands).
+
+    Lines starting with # and the rest of a line after a # are comments. With --script (or
+    piped input) every line runs in turn; the exit code is 1 if any line was refused.
+    """
+    places = parse_int(decimals, "--decimals", 0, 8)
+    path = None if script is None else check_in_file(Path(script), "--script")
+    session = LobSession(places, debug=debugging(ctx))
     interactive = script is None and sys.stdin.isatty()
-    if script is not None:
-        try:
-            lines = iter(script.read_text(encoding="utf-8").splitlines())
-        except OSError as error:
-            console.print(f"[red]error:[/red] cannot read script: {error}")
-            raise typer.Exit(ExitCode.BAD_INPUT) from None
-    else:
-        lines = iter(sys.stdin.readline, "")
-    if interactive:
+    lines: Iterator[str]
+    if path is not None:
+        lines = iter(read_script(path))
+    elif interactive:
         console.print("tickbook lob: type 'help' for commands, 'quit' to leave")
+        lines = _terminal_lines()
+    else:
+        lines = (line.rstrip("\n")[: MAX_LINE + 1] for line in iter(sys.stdin.readline, ""))
+    failed = _run(session, lines, console.print, numbered=script is not None)
+    if failed and not interactive:
+        raise typer.Exit(1)
+
+
+def _run(session: LobSession, lines: Iterator[str], show: Callable, numbered: bool) -> bool:
+    """Run each line; return whether any was refused."""
     failed = False
-    while True:
-        if interactive:
-            console.print("> ", end="")
-        line = next(lines, None)
-        if line is None:
-            break
-        line = line.strip()
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
         if line.lower() in ("quit", "exit"):
             break
-        if line.startswith("#"):
-            continue
         output = session.handle(line)
         if isinstance(output, str) and output.startswith(("error:", "usage:")):
             failed = True
-            console.print(f"[red]{output}[/red]", highlight=False)
+            where = f"line {number}: " if numbered else ""
+            show(Text(where + output, style="red"), soft_wrap=True)
         elif output != "":
-            console.print(output, highlight=False)
-    if failed and not interactive:
-        raise typer.Exit(ExitCode.BAD_INPUT)
+            show(Text(output) if isinstance(output, str) else output)
+    return failed

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tickbook.cli._common import ExitCode, console, err_console, guarded
+from tickbook.cli._common import EXIT_CODES, ExitCode, console, err_console
+from tickbook.cli._parse import check_in_file, parse_int
 
 __all__ = ["app"]
 
@@ -66,12 +67,17 @@ def _rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}" if seconds > 0 else "-"
 
 
-@app.command("lobster")
-@guarded
+@app.command("lobster", epilog=EXIT_CODES)
 def lobster(
-    message_file: Annotated[Path, typer.Argument(help="LOBSTER message CSV (no header).")],
+    message_file: Annotated[
+        str, typer.Argument(help="LOBSTER message CSV (no header).", metavar="MESSAGE_FILE")
+    ],
     orderbook_file: Annotated[
-        Path, typer.Argument(help="The matching LOBSTER orderbook CSV (same number of rows).")
+        str,
+        typer.Argument(
+            help="The matching LOBSTER orderbook CSV (same number of rows).",
+            metavar="ORDERBOOK_FILE",
+        ),
     ],
     check: Annotated[
         bool,
@@ -81,12 +87,15 @@ def lobster(
             "any difference.",
         ),
     ] = False,
-    levels: Annotated[int, typer.Option(help="Levels per side to show at the end.", min=1)] = 5,
+    levels: Annotated[
+        str, typer.Option(help="Levels a side to show at the end (1..1000).", metavar="N")
+    ] = "5",
 ) -> None:
     """Rebuild the book from a LOBSTER message/orderbook pair (prices in dollars)."""
-    from tickbook.feeds import load_lobster, replay_lobster
+    from tickbook.feeds import replay_lobster
 
-    data = load_lobster(message_file, orderbook_file)
+    depth = parse_int(levels, "--levels", 1, 1000)
+    data = _load_lobster(Path(message_file), Path(orderbook_file))
     n = len(data.messages)
     with _progress() as bar:
         task = bar.add_task("replaying", total=max(n, 1))
@@ -108,38 +117,66 @@ def lobster(
             ("rows matched / compared", f"{result.rows_matched:,}/{result.rows_compared:,}")
         )
     console.print(_summary(rows))
-    console.print(_book_table(result.book, levels, "final book"))
+    console.print(_book_table(result.book, depth, "final book"))
     if check:
-        if result.rows_matched != result.rows_compared:
-            for row, want, got in result.mismatches[:5]:
-                err_console.print(f"[red]row {row}:[/red] file {want} book {got}")
-            err_console.print(
-                f"[red]check failed:[/red] {result.rows_compared - result.rows_matched:,} rows "
-                "differ from the orderbook file"
-            )
-            raise typer.Exit(ExitCode.BAD_INPUT)
-        console.print(f"check: {result.rows_matched:,}/{result.rows_compared:,} rows match")
+        _report_check(result)
 
 
-@app.command("itch")
-@guarded
+def _load_lobster(message_file: Path, orderbook_file: Path) -> Any:
+    from tickbook.core import DataError, TickbookError
+    from tickbook.feeds import load_lobster
+
+    check_in_file(message_file, "message_file")
+    check_in_file(orderbook_file, "orderbook_file")
+    try:
+        return load_lobster(message_file, orderbook_file)
+    except (OverflowError, ValueError) as error:
+        if isinstance(error, TickbookError):
+            raise
+        # a raw error from the reader (e.g. a price beyond int64): name the files
+        raise DataError(
+            f"cannot read {message_file} / {orderbook_file}: {error}",
+            field="message_file",
+            value=str(message_file),
+        ) from None
+
+
+def _report_check(result: Any) -> None:
+    if result.rows_matched != result.rows_compared:
+        for row, want, got in result.mismatches[:5]:
+            err_console.print(f"[red]row {row}:[/red] file {want} book {got}")
+        err_console.print(
+            f"[red]check failed:[/red] {result.rows_compared - result.rows_matched:,} rows "
+            "differ from the orderbook file"
+        )
+        raise typer.Exit(ExitCode.BAD_INPUT)
+    console.print(f"check: {result.rows_matched:,}/{result.rows_compared:,} rows match")
+
+
+@app.command("itch", epilog=EXIT_CODES)
 def itch(
-    file: Annotated[Path, typer.Argument(help="ITCH 5.0 BinaryFILE (length-prefixed; .gz ok).")],
+    file: Annotated[
+        str, typer.Argument(help="ITCH 5.0 BinaryFILE (length-prefixed; .gz ok).", metavar="FILE")
+    ],
     symbol: Annotated[
         str | None,
         typer.Option("--symbol", help="Only this stock (faster); its final book is shown."),
     ] = None,
-    levels: Annotated[int, typer.Option(help="Levels per side to show at the end.", min=1)] = 5,
+    levels: Annotated[
+        str, typer.Option(help="Levels a side to show at the end (1..1000).", metavar="N")
+    ] = "5",
 ) -> None:
     """Rebuild per-stock books from an ITCH 5.0 file and summarise them."""
     from tickbook.feeds import replay_itch
 
-    size = file.stat().st_size if file.is_file() else 0
+    depth = parse_int(levels, "--levels", 1, 1000)
+    path = check_in_file(Path(file), "file")
+    size = path.stat().st_size
     with _progress() as bar:
         task = bar.add_task("reading", total=max(size, 1))
         start = time.perf_counter()
         replay = replay_itch(
-            file,
+            path,
             symbols=[symbol] if symbol else None,
             progress=lambda done: bar.update(task, completed=min(done, size)),
         )
@@ -158,7 +195,7 @@ def itch(
     ]
     console.print(_summary(rows))
     if symbol:
-        console.print(_book_table(books[symbol], levels, f"final book: {symbol.upper()}"))
+        console.print(_book_table(books[symbol], depth, f"final book: {symbol.upper()}"))
         return
     table = Table(title="final books (10 stocks with the most resting orders)")
     for column in ("symbol", "orders", "bid", "ask"):
