@@ -266,7 +266,7 @@ class BrokerOrder(_AsDict):
     ``order_id`` is the broker's id as a string; ``client_order_id`` is the caller's (or the
     broker-assigned) idempotency key. ``filled_value_cents`` is the traded value in cents (the
     average price is ``avg_price_cents``); ``ts_ns`` is the broker's time of the last change
-    (``SimBroker``: its logical clock).
+    (``SimBroker``: its logical clock); ``commission_cents`` what the fills cost on top.
     """
 
     order_id: str
@@ -284,6 +284,7 @@ class BrokerOrder(_AsDict):
     qty_decimals: int = 0
     reason: str = ""
     ts_ns: int = 0
+    commission_cents: int = 0
 
     @property
     def remaining_quantity(self) -> int:
