@@ -16,6 +16,8 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(replay.app, name="replay")
 app.add_typer(backtest.app, name="backtest")
 
+app.add_typer(__import__("tickbook.cli.rebalance", fromlist=["app"]).app, name="rebalance")
+
 
 def main() -> None:
     """Run the ``tickbook`` command."""

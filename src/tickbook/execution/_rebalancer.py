@@ -144,9 +144,13 @@ class Rebalancer:
         *,
         dry_run: bool = False,
         confirm: Callable[[Plan, RiskReport], bool] | None = None,
+        planned: tuple[Plan, RiskReport] | None = None,
     ) -> RunResult:
-        """Plan, check, confirm (``confirm`` None: proceed), execute and reconcile."""
-        plan, report = self.plan(target)
+        """Plan, check, confirm (``confirm`` None: proceed), execute and reconcile.
+
+        ``planned`` is a ``plan(target)`` answer already shown to the user, run as it is.
+        """
+        plan, report = planned if planned is not None else self.plan(target)
         if dry_run:
             return RunResult(plan.run_id, "dry_run", plan, report)
         run_id = plan.run_id

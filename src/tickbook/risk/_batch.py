@@ -149,16 +149,16 @@ def prepare(orders: Any, positions: Any, targets: Any, prices: Any) -> Batch:
         held[list(map(index.__getitem__, held_map))] = list(held_map.values())
     new = held.copy()
     price = np.full(n, np.nan)
-    if price_map:
-        known = [s for s in price_map if s in index]
-        price[list(map(index.__getitem__, known))] = list(map(price_map.__getitem__, known))
     largest = (0, "")
     if values:
         at = np.fromiter(map(index.__getitem__, o_syms), np.int64, len(o_syms))
         np.add.at(new, at, np.fromiter(map(operator.mul, signs, qtys), np.int64, len(qtys)))
-        price[at] = np.asarray(o_prices, np.float64)  # the last order's price wins
+        price[at] = np.asarray(o_prices, np.float64)  # the last order's price, unless marked
         top = max(values)
         largest = (top, o_syms[values.index(top)])
+    if price_map:  # given marks value the positions (orders may be limits past the touch)
+        known = [s for s in price_map if s in index]
+        price[list(map(index.__getitem__, known))] = list(map(price_map.__getitem__, known))
     return Batch(
         syms,
         held,

@@ -343,8 +343,9 @@ class RiskEngine:
     ) -> RiskReport:
         """Check a whole rebalance: per-order values, post-trade positions, leverage, shorts.
 
-        ``prices`` (cents) value the held symbols that no order trades; without one such a
-        symbol is left out of the exposures, with a warning.
+        ``prices`` (cents) mark the positions; a symbol without one is valued at its (last)
+        order's price, and a held symbol with neither is left out of the exposures, with a
+        warning.
         """
         equity = self._equity(equity_cents)
         batch = _batch.prepare(orders, positions, target_weights, prices)
