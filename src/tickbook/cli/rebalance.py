@@ -14,10 +14,11 @@ ok, 1 bad input, 3 the risk check failed (or the kill switch is on).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -162,7 +163,10 @@ def _kill_hook() -> Any:
     return on_step
 
 
-def _rebalancer(broker: str, config: Path | None, data_dir: Path, on_step: Any = None) -> Any:
+@contextlib.contextmanager
+def _rebalancer(
+    broker: str, config: Path | None, data_dir: Path, on_step: Any = None
+) -> Iterator[Any]:
     from tickbook.execution import RebalanceConfig, Rebalancer
     from tickbook.risk import RiskConfig
 
@@ -176,14 +180,17 @@ def _rebalancer(broker: str, config: Path | None, data_dir: Path, on_step: Any =
         for hook in hooks:
             hook(label, info)
 
-    return Rebalancer(
-        venue,
-        data_dir / "audit.jsonl",
-        risk=risk,
-        config=trading,
-        kill_flag=data_dir / "KILL",
-        on_step=step,
-    )
+    try:
+        yield Rebalancer(
+            venue,
+            data_dir / "audit.jsonl",
+            risk=risk,
+            config=trading,
+            kill_flag=data_dir / "KILL",
+            on_step=step,
+        )
+    finally:
+        venue.disconnect()  # a sim account releases its state file
 
 
 def _money(cents: int | None) -> str:
@@ -247,18 +254,18 @@ def _reconcile_table(rows: list[dict[str, Any]]) -> Any:
 @guarded
 def status(broker: Broker = "sim", config: Config = None, data_dir: DataDir = _DATA_DIR) -> None:
     """Show the broker connection, the account, the kill switch and any unfinished run."""
-    reb = _rebalancer(broker, config, data_dir)
-    acct = reb.broker.account()
-    console.print(f"broker: [bold]{broker}[/bold]  connected: {reb.broker.is_connected}")
-    console.print(
-        f"equity {_money(acct.equity_cents)}  cash {_money(acct.cash_cents)}  "
-        f"gross {_money(acct.gross_position_value_cents)}"
-    )
-    console.print(f"kill switch: {'[red]ON[/red]' if reb.killed() else 'off'}")
-    unfinished = reb.audit.unfinished()
-    console.print(
-        f"unfinished run: {unfinished or 'none'}" + (" (run recover)" if unfinished else "")
-    )
+    with _rebalancer(broker, config, data_dir) as reb:
+        acct = reb.broker.account()
+        console.print(f"broker: [bold]{broker}[/bold]  connected: {reb.broker.is_connected}")
+        console.print(
+            f"equity {_money(acct.equity_cents)}  cash {_money(acct.cash_cents)}  "
+            f"gross {_money(acct.gross_position_value_cents)}"
+        )
+        console.print(f"kill switch: {'[red]ON[/red]' if reb.killed() else 'off'}")
+        unfinished = reb.audit.unfinished()
+        console.print(
+            f"unfinished run: {unfinished or 'none'}" + (" (run recover)" if unfinished else "")
+        )
 
 
 @app.command()
@@ -267,19 +274,19 @@ def positions(broker: Broker = "sim", config: Config = None, data_dir: DataDir =
     """Show the account's positions."""
     from rich.table import Table
 
-    reb = _rebalancer(broker, config, data_dir)
-    table = Table(title="positions")
-    for col in ("symbol", "quantity", "avg cost", "value", "unrealized"):
-        table.add_column(col, justify="left" if col == "symbol" else "right")
-    for p in reb.broker.positions():
-        table.add_row(
-            p.symbol,
-            str(p.quantity),
-            _money(p.avg_cost_cents),
-            _money(p.market_value_cents),
-            _money(p.unrealized_pnl_cents),
-        )
-    console.print(table)
+    with _rebalancer(broker, config, data_dir) as reb:
+        table = Table(title="positions")
+        for col in ("symbol", "quantity", "avg cost", "value", "unrealized"):
+            table.add_column(col, justify="left" if col == "symbol" else "right")
+        for p in reb.broker.positions():
+            table.add_row(
+                p.symbol,
+                str(p.quantity),
+                _money(p.avg_cost_cents),
+                _money(p.market_value_cents),
+                _money(p.unrealized_pnl_cents),
+            )
+        console.print(table)
 
 
 @app.command()
@@ -309,24 +316,24 @@ def run(
                 live["task"], description=f"{info['symbol']} {info['status'].lower()}"
             )
 
-    reb = _rebalancer(broker, config, data_dir, on_step)
-    plan, report = reb.plan(goal)
-    console.print(_plan_table(plan))
-    console.print(_risk_table(report))
-    if report.has_failures():
-        err_console.print("[red]risk check failed: nothing sent[/red]")
-        raise typer.Exit(ExitCode.RISK_REJECTED)
-    if dry_run:
-        console.print("dry run: nothing sent")
-        return
-    answer = force or typer.confirm(f"send {len(plan.orders)} orders?", default=False)
-    with Progress(console=err_console, transient=True) as progress:
-        live["progress"] = progress
-        live["task"] = progress.add_task("orders", total=len(plan.orders))
-        result = reb.run(
-            goal, planned=(plan, report), confirm=None if force else lambda p, r: answer
-        )
-    _report_result(result, reb)
+    with _rebalancer(broker, config, data_dir, on_step) as reb:
+        plan, report = reb.plan(goal)
+        console.print(_plan_table(plan))
+        console.print(_risk_table(report))
+        if report.has_failures():
+            err_console.print("[red]risk check failed: nothing sent[/red]")
+            raise typer.Exit(ExitCode.RISK_REJECTED)
+        if dry_run:
+            console.print("dry run: nothing sent")
+            return
+        answer = force or typer.confirm(f"send {len(plan.orders)} orders?", default=False)
+        with Progress(console=err_console, transient=True) as progress:
+            live["progress"] = progress
+            live["task"] = progress.add_task("orders", total=len(plan.orders))
+            result = reb.run(
+                goal, planned=(plan, report), confirm=None if force else lambda p, r: answer
+            )
+        _report_result(result, reb)
 
 
 def _report_result(result: Any, reb: Any) -> None:
@@ -360,20 +367,20 @@ def reconcile(
     from tickbook.execution import load_target
 
     goal = load_target(target)
-    reb = _rebalancer(broker, config, data_dir)
-    console.print(_reconcile_table(reb.reconcile_rows(goal)))
+    with _rebalancer(broker, config, data_dir) as reb:
+        console.print(_reconcile_table(reb.reconcile_rows(goal)))
 
 
 @app.command()
 @guarded
 def recover(broker: Broker = "sim", config: Config = None, data_dir: DataDir = _DATA_DIR) -> None:
     """Finish an interrupted run from the audit log (no order is sent twice)."""
-    reb = _rebalancer(broker, config, data_dir, _kill_hook())
-    result = reb.recover()
-    if result.status == "nothing":
-        console.print("nothing to recover")
-        return
-    _report_result(result, reb)
+    with _rebalancer(broker, config, data_dir) as reb:
+        result = reb.recover()
+        if result.status == "nothing":
+            console.print("nothing to recover")
+            return
+        _report_result(result, reb)
 
 
 @app.command()
@@ -392,9 +399,9 @@ def kill(
         return
     data_dir.mkdir(parents=True, exist_ok=True)
     flag.touch()
-    reb = _rebalancer(broker, config, data_dir)
-    cancelled = 0
-    for order in reb.broker.open_orders():
-        reb.broker.cancel_order(client_order_id=order.client_order_id, symbol=order.symbol)
-        cancelled += 1
-    console.print(f"[red]kill switch ON[/red]; cancelled {cancelled} working orders")
+    with _rebalancer(broker, config, data_dir) as reb:
+        cancelled = 0
+        for order in reb.broker.open_orders():
+            reb.broker.cancel_order(client_order_id=order.client_order_id, symbol=order.symbol)
+            cancelled += 1
+        console.print(f"[red]kill switch ON[/red]; cancelled {cancelled} working orders")
