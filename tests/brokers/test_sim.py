@@ -291,3 +291,40 @@ def test_fuzzed_orders_either_work_or_change_nothing(symbol, side, quantity, kin
         assert sim_state(b) == before
     else:
         assert b.clock == before[3] + 1
+
+
+def test_feed_replay_drives_the_quote_and_fills_resting_orders():
+    import numpy as np
+
+    from tickbook.book import BOOK_EVENT_DTYPE, FeedEventKind
+
+    rows = [  # (kind, side, order_id, price in 1/10000 dollars, qty)
+        (FeedEventKind.ADD, 0, 1, 99_9000, 100), (FeedEventKind.ADD, 1, 2, 100_0100, 100),
+        (FeedEventKind.ADD, 1, 3, 99_9500, 50),  # the ask drops to 99.95
+        (FeedEventKind.DELETE, 1, 3, 0, 0), (FeedEventKind.ADD, 1, 4, 99_8000, 10),  # crossed
+        (FeedEventKind.DELETE, 0, 1, 0, 0),
+    ]  # fmt: skip
+    events = np.zeros(len(rows), BOOK_EVENT_DTYPE)
+    for k, (kind, side, oid, price, qty) in enumerate(rows):
+        events[k]["ts_ns"], events[k]["kind"], events[k]["side"] = k, kind, side
+        events[k]["order_id"], events[k]["price"], events[k]["qty"] = oid, price, qty
+    b = SimBroker(10_000_00, prices={"AAPL": 100_00})  # SpreadCross: the quoted bid and ask
+    o = b.submit_order("AAPL", "buy", 5, "limit", limit_price_cents=99_96)
+    seen = []
+    for index in b.replay("AAPL", events, ticks_per_cent=100):
+        q = b.quote("AAPL")
+        seen.append((index, q.bid_cents, q.ask_cents, b.order_status(o.order_id).status))
+    # one-sided (after event 1, after 6) and crossed (after 5) books are not quoted
+    assert [row[:3] for row in seen] == [(2, 99_90, 100_01), (3, 99_90, 99_95), (4, 99_90, 100_01)]
+    assert [row[3] for row in seen] == [S.NEW, S.FILLED, S.FILLED]
+    assert b.order_status(o.order_id).avg_price_cents == 99_96
+    with pytest.raises(ValidationError):
+        b.replay("AAPL", [1, 2, 3])
+
+
+def test_generated_client_ids_never_collide_with_given_ones():
+    b = make()
+    given = b.submit_order("AAPL", "buy", 1, client_order_id="sim-2")
+    auto = b.submit_order("AAPL", "buy", 1)
+    assert auto.client_order_id != "sim-2"
+    assert b.order_status(client_order_id="sim-2") == given

@@ -14,7 +14,7 @@ order it was ever answered, and possibly one it was not (look it up by client or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -347,6 +347,47 @@ class SimBroker(BrokerBase):
         """Set a symbol's last price (its bid and ask come from the slippage model)."""
         self.set_quote(symbol, last_cents=price_cents)
 
+    def replay(
+        self, symbol: str, events: Any, *, every: int = 1, ticks_per_cent: int = 1
+    ) -> Iterator[int]:
+        """Replay feed events (``BOOK_EVENT_DTYPE``) as the symbol's market; yield at each quote.
+
+        The events go through a ``tickbook.book.FeedBook`` ``every`` at a time; whenever its
+        top of book has changed (both sides present, not crossed), it becomes the symbol's
+        quote (``set_quote``: journaled, working orders may fill) and the generator yields the
+        index of the next event, so the caller can trade between updates. ``ticks_per_cent``
+        converts the feed's prices (100 for ITCH and LOBSTER's 1/10000 dollar) to cents: bids
+        round down, asks up.
+        """
+        import numpy as np
+
+        from tickbook.book import BOOK_EVENT_DTYPE, FeedBook
+
+        self._live()
+        check_symbol(symbol)
+        every = check_int(every, "every", lo=1, hi=1 << 40, expected="an integer >= 1")
+        scale = check_int(ticks_per_cent, "ticks_per_cent", lo=1, hi=1 << 40,
+                          expected="an integer >= 1")  # fmt: skip
+        if not isinstance(events, np.ndarray) or events.dtype != BOOK_EVENT_DTYPE:
+            raise refuse("events", "an array of BOOK_EVENT_DTYPE", getattr(events, "dtype", events))
+        return self._feed_quotes(symbol, events, every, scale, FeedBook())
+
+    def _feed_quotes(
+        self, symbol: str, events: Any, every: int, scale: int, book: Any
+    ) -> Iterator[int]:
+        shown: tuple[int | None, int | None] = (None, None)
+        for start in range(0, len(events), every):
+            stop = min(start + every, len(events))
+            book.apply(events, start, stop)
+            bid, ask = book.best_bid_ask()
+            bid = None if bid is None else max(1, bid // scale)
+            ask = None if ask is None else -(-ask // scale)
+            if (bid, ask) == shown or bid is None or ask is None or bid > ask:
+                continue  # one-sided or crossed (inside a feed's burst): wait for the next
+            shown = (bid, ask)
+            self.set_quote(symbol, bid, ask)
+            yield stop
+
     def _quote(self, symbol: str, mark: Mark) -> None:
         self._clock += 1
         self._account.mark(symbol, mark, self._clock)
@@ -391,10 +432,17 @@ class SimBroker(BrokerBase):
         for field, cap in (("quantity", MAX_QTY),):
             if request.quantity > cap:
                 raise refuse(field, f"a positive integer (units) <= {cap}", request.quantity)
-        cid = request.client_order_id or f"sim-{len(account.orders) + 1}"
+        cid = request.client_order_id or self._new_cid(account)
         account.check(request, self._clock + 1)  # raises before anything is logged
         self._log({"op": "submit", "request": _request_record(request), "cid": cid})
         return self._submit(request, cid).snapshot()
+
+    @staticmethod
+    def _new_cid(account: SimAccount) -> str:
+        n = len(account.orders) + 1
+        while f"sim-{n}" in account.by_cid:  # a caller may have used the same form
+            n += 1
+        return f"sim-{n}"
 
     def _submit(self, request: OrderRequest, cid: str) -> SimOrder:
         self._clock += 1
