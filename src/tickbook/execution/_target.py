@@ -47,11 +47,11 @@ class Target:
 
 
 def _unknown(where: str, keys: Any, known: tuple[str, ...]) -> None:
-    extra = sorted(set(keys) - set(known))
+    extra = sorted(map(str, set(keys) - set(known)))
     if extra:
         raise ValidationError(
             f"invalid `{where}`: unknown field {extra[0]!r} (known: {', '.join(known)})",
-            field=f"{where}.{extra[0]}" if where != "target" else extra[0],
+            field=f"{where}.{extra[0]}" if where != "target" else extra[0] or where,
             value=extra[0],
         )
 

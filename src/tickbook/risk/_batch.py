@@ -102,7 +102,10 @@ def _columns(orders: Any) -> tuple[tuple, list[int], tuple, tuple]:
     except TypeError:
         raise _bad_order(orders) from None
     syms, sides, qtys, prices = zip(*orders, strict=True)
-    signs = list(map(_SIDES.get, sides))
+    try:
+        signs = list(map(_SIDES.get, sides))
+    except TypeError:  # an unhashable side
+        raise _bad_order(orders) from None
     if (
         set(map(type, syms)) != {str}
         or "" in syms

@@ -193,7 +193,10 @@ class RiskEngine:
         ``positions`` are (symbol, signed quantity) pairs or a mapping; ``ts_ns`` (the
         caller's clock) enables the rate limits; ``open_orders`` overrides the engine's count.
         """
-        s = _SIDES.get(side)
+        try:
+            s = _SIDES.get(side)
+        except TypeError:  # unhashable junk
+            s = None
         if (
             s is None
             or type(quantity) is not int
@@ -279,7 +282,7 @@ class RiskEngine:
     def _refuse_order(self, symbol: Any, side: Any, qty: Any, price: Any, equity: Any) -> None:
         if not isinstance(symbol, str) or not symbol:
             raise refuse("symbol", "a non-empty string", symbol)
-        if _SIDES.get(side) is None:
+        if not isinstance(side, str | Side) or _SIDES.get(side) is None:
             raise refuse("side", "'buy' or 'sell'", side)
         if type(qty) is not int or qty <= 0:
             raise refuse("quantity", "a positive integer", qty)
