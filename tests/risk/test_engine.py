@@ -296,3 +296,22 @@ def test_check_order_matches_the_obvious_model(side, qty, price, held, equity):
     )
     assert set(report.reasons) == _model(side, qty, price, held, equity, risk.config)
     assert report.has_failures() == bool(report.failures())
+
+
+def test_quantities_in_fractional_units_are_valued_by_their_decimals():
+    risk = RiskEngine(max_position_pct=0.5)
+    # 0.5 BTC (8 decimals) at $60,000: $30,000 of $100,000 equity
+    report = risk.check_order(
+        "BTC", "buy", 50_000_000, 60_000_00, equity_cents=100_000_00, qty_decimals=8
+    )
+    assert not report.has_failures()
+    assert "30.0% (BTC)" in next(c for c in report if c.name == "Max position").detail
+    batch = risk.check_batch(
+        [("BTC", "buy", 90_000_000, 60_000_00)],
+        equity_cents=100_000_00,
+        qty_decimals={"BTC": 8},
+    )
+    assert batch.reasons == (Reason.POSITION_LIMIT,)  # 0.9 BTC = 54% > 50%
+    with pytest.raises(ValidationError) as info:
+        risk.check_order("BTC", "buy", 1, 1, equity_cents=1, qty_decimals=-1)
+    assert info.value.field == "qty_decimals"

@@ -128,15 +128,23 @@ def _broker(name: str, settings: dict[str, Any], data_dir: Path) -> Any:
     if name == "binance":
         from tickbook.brokers import BinanceBroker
 
+        known = ("api_key_env", "secret_key_env", "testnet", "quote_asset", "base_url",
+                 "recv_window_ms", "timeout_s")  # fmt: skip
+        for k in options:
+            if k not in known:
+                raise refuse(f"broker.binance.{k}", f"one of {', '.join(known)}", k)
         key = os.environ.get(options.get("api_key_env", "BINANCE_API_KEY"), "")
         secret = os.environ.get(options.get("secret_key_env", "BINANCE_SECRET_KEY"), "")
         if not key or not secret:
             raise refuse("binance keys", "BINANCE_API_KEY and BINANCE_SECRET_KEY set", "unset")
+        extra = {k: options[k] for k in ("recv_window_ms", "timeout_s") if k in options}
         broker = BinanceBroker(
             key,
             secret,
             testnet=options.get("testnet", True),
             quote_asset=options.get("quote_asset", "USDT"),
+            base_url=options.get("base_url"),
+            **extra,
         )
     else:
         from tickbook.brokers import IbkrBroker
@@ -213,7 +221,7 @@ def _plan_table(plan: Any) -> Any:
             str(r.target_qty),
             order,
             _money(r.limit_cents),
-            _money(abs(r.delta) * r.limit_cents),
+            _money(r.value_cents),
             f"{r.weight_now:.1%}",
             f"{r.weight_target:.1%}",
         )

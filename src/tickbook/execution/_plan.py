@@ -77,6 +77,12 @@ class PlanRow:
     limit_cents: int
     weight_now: float
     weight_target: float
+    qty_decimals: int = 0  #: quantities count 10**-qty_decimals units (crypto venues)
+
+    @property
+    def value_cents(self) -> int:
+        """Value of the order at its limit price."""
+        return abs(self.delta) * self.limit_cents // 10**self.qty_decimals
 
     @property
     def delta(self) -> int:
@@ -110,6 +116,7 @@ class Plan:
                 "limit_cents": r.limit_cents,
                 "weight_now": r.weight_now,
                 "weight_target": r.weight_target,
+                "qty_decimals": r.qty_decimals,
             }
             for r in self.rows
         ]
@@ -136,9 +143,10 @@ def reference_price(quote: Any) -> int:
     return quote.last_cents
 
 
-def slices(quantity: int, limit: int, cap_cents: int) -> list[int]:
-    """Split ``quantity`` into orders worth at most ``cap_cents`` each."""
-    per = max(1, cap_cents // max(1, limit))
+def slices(quantity: int, limit: int, cap_cents: int, scale: int = 1, lot: int = 1) -> list[int]:
+    """Split ``quantity`` into orders worth at most ``cap_cents`` each (multiples of ``lot``)."""
+    per = cap_cents * scale // max(1, limit)
+    per = max(lot, per - per % lot)
     full, rest = divmod(quantity, per)
     return [per] * full + ([rest] if rest else [])
 
@@ -162,17 +170,26 @@ def make_plan(
         price = reference_price(quote)
         inst = broker.instrument(sym)
         w = target.weights.get(sym, 0.0)
-        raw = int(w * equity / price)  # toward zero: never past the weight
+        scale = 10**inst.qty_decimals
+        raw = int(w * equity * scale / price)  # toward zero: never past the weight
         lot = max(1, inst.lot)
         qty = raw - raw % lot if raw >= 0 else -((-raw) - (-raw) % lot)
         now = held.get(sym, 0)
         buying = qty > now
         limit = limit_price(quote, buying, config.limit_offset_bps, max(1, inst.tick_cents))
-        rows.append(PlanRow(sym, now, qty, price, limit, now * price / equity, w))
+        if qty != now and (
+            abs(qty - now) < inst.min_qty
+            or inst.notional_cents(abs(qty - now), limit) < inst.min_notional_cents
+        ):
+            qty = now  # below the venue's minimum order: nothing to do
+        rows.append(
+            PlanRow(sym, now, qty, price, limit, now * price / scale / equity, w, inst.qty_decimals)
+        )
     rows.sort(key=lambda r: (r.delta >= 0, r.symbol))  # sells first: they free cash
     orders = []
     for r in rows:
         if r.delta:
-            for q in slices(abs(r.delta), r.limit_cents, order_cap_cents):
+            scale = 10**r.qty_decimals
+            for q in slices(abs(r.delta), r.limit_cents, order_cap_cents, scale):
                 orders.append((r.symbol, r.side, q, r.limit_cents))
     return Plan(run_id, target, equity, tuple(rows), tuple(orders))

@@ -135,6 +135,7 @@ class Rebalancer:
             positions=[(r.symbol, r.held) for r in plan.rows],
             target_weights=list(target.weights.items()),
             prices=[(r.symbol, r.price_cents) for r in plan.rows],
+            qty_decimals={r.symbol: r.qty_decimals for r in plan.rows if r.qty_decimals},
         )
         return plan, report
 
@@ -235,9 +236,14 @@ class Rebalancer:
                 quote, buying, self.config.limit_offset_bps, max(1, inst.tick_cents)
             )
             ref = reference_price(quote)
-            qty = slices(abs(remaining), max(limit, ref), cap)[0]
+            scale = 10**inst.qty_decimals
+            qty = slices(abs(remaining), max(limit, ref), cap, scale, max(1, inst.lot))[0]
+            qty = min(qty, abs(remaining))
+            if qty < inst.min_qty or inst.notional_cents(qty, limit) < inst.min_notional_cents:
+                self._log(run_id, "below_minimum", symbol=symbol, remaining=remaining)
+                return False
             side = "buy" if buying else "sell"
-            if not self._risk_ok(run_id, symbol, side, qty, ref):
+            if not self._risk_ok(run_id, symbol, side, qty, ref, inst.qty_decimals):
                 return False
             used[symbol] = used.get(symbol, 0) + 1
             cid = f"{run_id}-{symbol}-{used[symbol]}"
@@ -247,12 +253,15 @@ class Rebalancer:
             if final is not None:
                 orders.append(final)
 
-    def _risk_ok(self, run_id: str, symbol: str, side: str, qty: int, limit: int) -> bool:
+    def _risk_ok(
+        self, run_id: str, symbol: str, side: str, qty: int, price: int, decimals: int
+    ) -> bool:
         positions = [(p.symbol, p.quantity) for p in self.broker.positions()]
         equity = self.broker.account().equity_cents
         report = self._engine.check_order(
-            symbol, side, qty, limit, equity_cents=equity, positions=positions, ts_ns=self._clock()
-        )
+            symbol, side, qty, price, equity_cents=equity, positions=positions,
+            ts_ns=self._clock(), qty_decimals=decimals,
+        )  # fmt: skip
         if report.has_failures():
             reasons = [r.name for r in report.reasons]
             self._log(run_id, "denied", symbol=symbol, side=side, qty=qty, reasons=reasons)
@@ -392,6 +401,7 @@ class Rebalancer:
         rows = []
         for sym in symbols:
             price = reference_price(self.broker.quote(sym))
+            price /= 10 ** self.broker.instrument(sym).qty_decimals
             qty = held.get(sym, 0)
             rows.append(
                 {
@@ -415,6 +425,7 @@ def _row(data: dict[str, Any]) -> PlanRow:
             data["limit_cents"],
             data["weight_now"],
             data["weight_target"],
+            data.get("qty_decimals", 0),
         )
     except (KeyError, TypeError):
         raise DataError("audit log plan row is unreadable", field="audit", value=data) from None

@@ -120,10 +120,21 @@ def _columns(orders: Any) -> tuple[tuple, list[int], tuple, tuple]:
     return syms, signs, qtys, prices
 
 
-def prepare(orders: Any, positions: Any, targets: Any, prices: Any) -> Batch:
+def _decimals(value: Any) -> dict[str, int]:
+    out = _pairs(value or {}, "qty_decimals", "integer in [0, 18]")
+    for sym, d in out.items():
+        if type(d) is not int or not 0 <= d <= 18:
+            raise refuse("qty_decimals", "(symbol, integer in [0, 18]) pairs", (sym, d))
+    return out
+
+
+def prepare(orders: Any, positions: Any, targets: Any, prices: Any, decimals: Any = None) -> Batch:
     """Validate the whole batch (nothing is recorded) and lay it out per symbol."""
     o_syms, signs, qtys, o_prices = _columns(orders)
     values = list(map(operator.mul, qtys, o_prices))
+    dec = _decimals(decimals)
+    if dec:
+        values = [v // 10 ** dec.get(s, 0) for v, s in zip(values, o_syms, strict=True)]
     held_map = _pairs(positions, "positions", "integer quantity")
     if held_map and set(map(type, held_map.values())) != {int}:
         bad = next(k for k, q in held_map.items() if type(q) is not int)
@@ -162,6 +173,9 @@ def prepare(orders: Any, positions: Any, targets: Any, prices: Any) -> Batch:
     if price_map:  # given marks value the positions (orders may be limits past the touch)
         known = [s for s in price_map if s in index]
         price[list(map(index.__getitem__, known))] = list(map(price_map.__getitem__, known))
+    for sym, d in dec.items():  # price per counted unit
+        if sym in index:
+            price[index[sym]] /= 10**d
     return Batch(
         syms,
         held,

@@ -42,6 +42,12 @@ _B_RATE_PER_SECOND = 1 << _R.RATE_PER_SECOND
 _B_RATE_PER_MINUTE = 1 << _R.RATE_PER_MINUTE
 
 
+def _scale(qty_decimals: Any) -> int:
+    if type(qty_decimals) is not int or not 0 <= qty_decimals <= 18:
+        raise refuse("qty_decimals", "an integer in [0, 18]", qty_decimals)
+    return 10**qty_decimals
+
+
 def _items(positions: Any) -> Any:
     # a mapping's (symbol, quantity) pairs, or any other iterable of pairs as it is
     if isinstance(positions, Mapping):
@@ -187,11 +193,13 @@ class RiskEngine:
         positions: Sequence[tuple[str, int]] | Mapping[str, int] = (),
         ts_ns: int | None = None,
         open_orders: int | None = None,
+        qty_decimals: int = 0,
     ) -> RiskReport:
         """Check one order against the limits; nothing is recorded but the equity peak.
 
         ``positions`` are (symbol, signed quantity) pairs or a mapping; ``ts_ns`` (the
-        caller's clock) enables the rate limits; ``open_orders`` overrides the engine's count.
+        caller's clock) enables the rate limits; ``open_orders`` overrides the engine's count;
+        ``qty_decimals`` says quantities count ``10**-qty_decimals`` units (a crypto venue's).
         """
         try:
             s = _SIDES.get(side)
@@ -224,6 +232,8 @@ class RiskEngine:
         cfg = self.config
         new = held + s * quantity
         value = quantity * price_cents
+        if qty_decimals:
+            value //= _scale(qty_decimals)
         failed = warned = 0
         dd = self._observe(equity_cents) if equity_cents != self._peak else 0.0
         if self._tripped:
@@ -242,6 +252,8 @@ class RiskEngine:
         elif value < cfg.min_trade_value_cents:
             warned = _B_MIN_TRADE
         exposure = (new if new >= 0 else -new) * price_cents
+        if qty_decimals:
+            exposure //= 10**qty_decimals
         if grows:
             if exposure > cfg.max_position_pct * equity_cents:
                 failed |= _B_POSITION_LIMIT
@@ -268,7 +280,7 @@ class RiskEngine:
                 failed,
                 warned,
                 symbol,
-                price_cents,
+                exposure,
                 equity_cents,
                 held,
                 new,
@@ -343,15 +355,16 @@ class RiskEngine:
         positions: Sequence[tuple[str, int]] | Mapping[str, int] = (),
         target_weights: Sequence[tuple[str, float]] | Mapping[str, float] = (),
         prices: Sequence[tuple[str, int]] | Mapping[str, int] = (),
+        qty_decimals: Mapping[str, int] | None = None,
     ) -> RiskReport:
         """Check a whole rebalance: per-order values, post-trade positions, leverage, shorts.
 
         ``prices`` (cents) mark the positions; a symbol without one is valued at its (last)
         order's price, and a held symbol with neither is left out of the exposures, with a
-        warning.
+        warning. ``qty_decimals`` maps symbols whose quantities count ``10**-d`` units.
         """
         equity = self._equity(equity_cents)
-        batch = _batch.prepare(orders, positions, target_weights, prices)
+        batch = _batch.prepare(orders, positions, target_weights, prices, qty_decimals)
         dd = self._observe(equity)
         return _batch.run(self, batch, equity, dd)
 
@@ -361,7 +374,7 @@ def _order_checks(
     failed: int,
     warned: int,
     symbol: str,
-    price: int,
+    exposure: int,
     equity: int,
     held: int,
     new: int,
@@ -372,7 +385,7 @@ def _order_checks(
 ) -> tuple[RiskCheck, ...]:
     """Format the checks of one order (on first access to the report's checks)."""
     cfg = self.config
-    pct = abs(new) * price / equity * 100 if equity > 0 else float("inf")
+    pct = exposure / equity * 100 if equity > 0 else float("inf")
     checks = [
         check("Trading state", failed, warned, _R.HALTED, self._state.name.lower()),
         check("Reduce only", failed, warned, _R.REDUCE_ONLY, f"{symbol} {held} -> {new}"),
