@@ -191,10 +191,28 @@ def prepare(orders: Any, positions: Any, targets: Any, prices: Any, decimals: An
     )
 
 
+def _value_bits(cfg: RiskConfig, b: Batch) -> tuple[int, int, list[str], list[str], list[str]]:
+    # per-order and batch values: (failed, warned, over order value, over trade, under min)
+    failed = warned = 0
+    values = np.asarray(b.values, np.float64)  # exact below 2**53 cents; compares only
+    over = _names(b.order_symbols, values > cfg.max_order_value_cents)
+    big = _names(b.order_symbols, values > cfg.max_trade_value_cents)
+    small = _names(b.order_symbols, values < cfg.min_trade_value_cents)
+    if over:
+        failed |= 1 << _R.ORDER_VALUE
+    if big:
+        failed |= 1 << _R.TRADE_VALUE
+    elif small:
+        warned |= 1 << _R.MIN_TRADE
+    if b.total_value > cfg.max_batch_value_cents:
+        failed |= 1 << _R.BATCH_VALUE
+    return failed, warned, over, big, small
+
+
 def run(engine: RiskEngine, b: Batch, equity: int, dd: float) -> RiskReport:
     """Run every batch check and fold them into a report."""
     cfg = engine.config
-    failed = warned = 0
+    failed, warned, over, big, small = _value_bits(cfg, b)
     eq = float(equity) if equity > 0 else math.nan
     grows = (b.new * b.new > b.held * b.held) | (b.new * b.held < 0)
     state = engine.state
@@ -205,24 +223,11 @@ def run(engine: RiskEngine, b: Batch, equity: int, dd: float) -> RiskReport:
     growing = _names(b.symbols, grows)
     if state is TradingState.REDUCING and growing:
         failed |= 1 << _R.REDUCE_ONLY
-    values = np.asarray(b.values, np.float64)  # exact below 2**53 cents; compares only
-    over = _names(b.order_symbols, values > cfg.max_order_value_cents)
-    if over:
-        failed |= 1 << _R.ORDER_VALUE
-    big = _names(b.order_symbols, values > cfg.max_trade_value_cents)
-    small = _names(b.order_symbols, values < cfg.min_trade_value_cents)
-    if big:
-        failed |= 1 << _R.TRADE_VALUE
-    elif small:
-        warned |= 1 << _R.MIN_TRADE
-    if b.total_value > cfg.max_batch_value_cents:
-        failed |= 1 << _R.BATCH_VALUE
     missing = np.isnan(b.price) & (b.held != 0)
     if missing.any():
         warned |= 1 << _R.MISSING_PRICE
     price = np.where(np.isnan(b.price), 0.0, b.price)
-    w_new = b.new * price / eq
-    w_old = b.held * price / eq
+    w_new, w_old = b.new * price / eq, b.held * price / eq
     absw = np.abs(w_new)
     top = int(np.argmax(absw)) if len(absw) else -1
     if (absw > cfg.max_position_pct + 1e-12)[grows].any() or (equity <= 0 and grows.any()):
@@ -232,7 +237,7 @@ def run(engine: RiskEngine, b: Batch, equity: int, dd: float) -> RiskReport:
         failed |= 1 << _R.LEVERAGE
     short_new = float(-w_new[w_new < 0].sum()) + 0.0
     short_old = float(-w_old[w_old < 0].sum()) + 0.0
-    shorting = [b.symbols[i] for i in np.flatnonzero((b.new < 0) & grows)]
+    shorting = _names(b.symbols, (b.new < 0) & grows)
     if shorting and not cfg.allow_short:
         failed |= 1 << _R.SHORT_NOT_ALLOWED
     if short_new > cfg.max_short_pct + 1e-12 and short_new > short_old:
@@ -248,95 +253,50 @@ def run(engine: RiskEngine, b: Batch, equity: int, dd: float) -> RiskReport:
         var = _portfolio_var(engine, b, w_new)
         if var is not None and var > cfg.max_var_pct:
             failed |= 1 << _R.VAR_LIMIT
-    f, w = failed, warned
-    top_sym = b.symbols[top] if top >= 0 else "-"
-    top_w = float(absw[top]) if top >= 0 else 0.0
-    checks = [
-        check("Trading state", f, w, _R.HALTED, state.name.lower()),
-        check("Reduce only", f, w, _R.REDUCE_ONLY, f"growing: {_few(growing)}"),
-        check(
-            "Drawdown",
-            f,
-            w,
-            _R.DRAWDOWN,
-            f"{dd:.1%} from peak {_money(engine.peak_equity_cents)} "
-            f"(limit {cfg.max_drawdown_pct:.1%})",
-        ),
-        check(
-            "Max order value",
-            f,
-            w,
-            _R.ORDER_VALUE,
-            f"largest {_money(b.largest[0])} ({b.largest[1] or '-'}) vs "
-            f"{_money(cfg.max_order_value_cents)}; over: {_few(over)}",
-        ),
-        check(
-            "Order size",
-            f,
-            w,
-            _R.TRADE_VALUE if big else _R.MIN_TRADE,
-            f"over {_money(cfg.max_trade_value_cents)}: {_few(big)}; "
-            f"under {_money(cfg.min_trade_value_cents)}: {_few(small)}",
-        ),
-        check(
-            "Batch value",
-            f,
-            w,
-            _R.BATCH_VALUE,
-            f"{_money(b.total_value)} vs {_money(cfg.max_batch_value_cents)} limit",
-        ),
-        check(
-            "Max position",
-            f,
-            w,
-            _R.POSITION_LIMIT,
-            f"{top_w:.1%} ({top_sym}) vs {cfg.max_position_pct:.1%} limit",
-        ),
-        check(
-            "Leverage",
-            f,
-            w,
-            _R.LEVERAGE,
-            f"{gross_new:.2f}x (was {gross_old:.2f}x) vs {cfg.max_leverage:.2f}x limit",
-        ),
-        check(
-            "Short exposure",
-            f,
-            w,
-            _R.SHORT_NOT_ALLOWED if shorting and not cfg.allow_short else _R.SHORT_EXPOSURE,
-            f"{short_new:.1%} vs {cfg.max_short_pct:.1%} limit (allow_short={cfg.allow_short})",
-        ),
-        RiskCheck("Order count", RiskStatus.PASS, f"{b.n_orders} orders"),
-        check("Weight allocation", f, w, _R.TARGET_WEIGHTS, t_detail),
-        check(
-            "Prices",
-            f,
-            w,
-            _R.MISSING_PRICE,
-            f"held without a price: {_few([b.symbols[i] for i in np.flatnonzero(missing)])}",
-        ),
-    ]
+    top_sym, top_w = (b.symbols[top], float(absw[top])) if top >= 0 else ("-", 0.0)
+    m = _money
+    rows = [
+        ("Trading state", _R.HALTED, state.name.lower()),
+        ("Reduce only", _R.REDUCE_ONLY, f"growing: {_few(growing)}"),
+        ("Drawdown", _R.DRAWDOWN, f"{dd:.1%} from peak {m(engine.peak_equity_cents)} "
+                                  f"(limit {cfg.max_drawdown_pct:.1%})"),
+        ("Max order value", _R.ORDER_VALUE,
+         f"largest {m(b.largest[0])} ({b.largest[1] or '-'}) vs "
+         f"{m(cfg.max_order_value_cents)}; over: {_few(over)}"),
+        ("Order size", _R.TRADE_VALUE if big else _R.MIN_TRADE,
+         f"over {m(cfg.max_trade_value_cents)}: {_few(big)}; "
+         f"under {m(cfg.min_trade_value_cents)}: {_few(small)}"),
+        ("Batch value", _R.BATCH_VALUE,
+         f"{m(b.total_value)} vs {m(cfg.max_batch_value_cents)} limit"),
+        ("Max position", _R.POSITION_LIMIT,
+         f"{top_w:.1%} ({top_sym}) vs {cfg.max_position_pct:.1%} limit"),
+        ("Leverage", _R.LEVERAGE,
+         f"{gross_new:.2f}x (was {gross_old:.2f}x) vs {cfg.max_leverage:.2f}x limit"),
+        ("Short exposure",
+         _R.SHORT_NOT_ALLOWED if shorting and not cfg.allow_short else _R.SHORT_EXPOSURE,
+         f"{short_new:.1%} vs {cfg.max_short_pct:.1%} limit (allow_short={cfg.allow_short})"),
+        ("Order count", None, f"{b.n_orders} orders"),
+        ("Weight allocation", _R.TARGET_WEIGHTS, t_detail),
+        ("Prices", _R.MISSING_PRICE, f"held without a price: {_few(_names(b.symbols, missing))}"),
+    ]  # fmt: skip
     if cfg.max_positions:
-        checks.append(
-            check(
-                "Positions",
-                f,
-                w,
-                _R.MAX_POSITIONS,
-                f"{after} held after (was {before}) vs {cfg.max_positions}",
-            )
-        )
+        rows.append(("Positions", _R.MAX_POSITIONS,
+                     f"{after} held after (was {before}) vs {cfg.max_positions}"))  # fmt: skip
     if var is not None:
-        checks.append(
-            check(
-                "VaR",
-                f,
-                w,
-                _R.VAR_LIMIT,
-                f"1-day {cfg.var_alpha:.0%} VaR {var:.2%} of equity vs {cfg.max_var_pct:.2%}",
-            )
+        rows.append(("VaR", _R.VAR_LIMIT, f"1-day {cfg.var_alpha:.0%} VaR {var:.2%} of equity "
+                                          f"vs {cfg.max_var_pct:.2%}"))  # fmt: skip
+    return _fold(rows, failed, warned)
+
+
+def _fold(rows: list[tuple[str, Reason | None, str]], failed: int, warned: int) -> RiskReport:
+    return RiskReport.of(
+        tuple(
+            RiskCheck(name, RiskStatus.PASS, detail)
+            if reason is None
+            else check(name, failed, warned, reason, detail)
+            for name, reason, detail in rows
         )
-    return RiskReport.of(tuple(checks))
+    )
 
 
 def _names(symbols: list[str], mask: np.ndarray) -> list[str]:

@@ -183,18 +183,10 @@ class RiskEngine:
     # -- one order -----------------------------------------------------------------------------
 
     def check_order(
-        self,
-        symbol: str,
-        side: str | Side,
-        quantity: int,
-        price_cents: int,
-        *,
-        equity_cents: int,
-        positions: Sequence[tuple[str, int]] | Mapping[str, int] = (),
-        ts_ns: int | None = None,
-        open_orders: int | None = None,
-        qty_decimals: int = 0,
-    ) -> RiskReport:
+        self, symbol: str, side: str | Side, quantity: int, price_cents: int, *,
+        equity_cents: int, positions: Sequence[tuple[str, int]] | Mapping[str, int] = (),
+        ts_ns: int | None = None, open_orders: int | None = None, qty_decimals: int = 0,
+    ) -> RiskReport:  # fmt: skip
         """Check one order against the limits; nothing is recorded but the equity peak.
 
         ``positions`` are (symbol, signed quantity) pairs or a mapping; ``ts_ns`` (the
@@ -205,16 +197,9 @@ class RiskEngine:
             s = _SIDES.get(side)
         except TypeError:  # unhashable junk
             s = None
-        if (
-            s is None
-            or type(quantity) is not int
-            or type(price_cents) is not int
-            or type(equity_cents) is not int
-            or quantity <= 0
-            or price_cents <= 0
-            or type(symbol) is not str
-            or not symbol
-        ):
+        if (s is None or type(quantity) is not int or type(price_cents) is not int
+                or type(equity_cents) is not int or quantity <= 0 or price_cents <= 0
+                or type(symbol) is not str or not symbol):  # fmt: skip
             self._refuse_order(symbol, side, quantity, price_cents, equity_cents)
         held = count = 0
         kind = type(positions)
@@ -271,25 +256,9 @@ class RiskEngine:
                 symbol, held, new, exposure, equity_cents, count, open_orders
             )
             failed |= more
-        return RiskReport(
-            failed,
-            warned,
-            _order_checks,
-            (
-                self,
-                failed,
-                warned,
-                symbol,
-                exposure,
-                equity_cents,
-                held,
-                new,
-                value,
-                dd,
-                rates,
-                extra,
-            ),
-        )
+        args = (self, failed, warned, symbol, exposure, equity_cents, held, new, value, dd,
+                rates, extra)  # fmt: skip
+        return RiskReport(failed, warned, _order_checks, args)
 
     def _refuse_order(self, symbol: Any, side: Any, qty: Any, price: Any, equity: Any) -> None:
         if not isinstance(symbol, str) or not symbol:
