@@ -78,6 +78,17 @@ class RiskEngine:
         elif limits:
             raise refuse("limits", "either config= or keyword limits, not both", sorted(limits))
         self.config = config
+        # the limits check_order reads on every call, unpacked at once (slot reads cost)
+        self._limits = (
+            config.max_order_value_cents,
+            config.max_trade_value_cents,
+            config.min_trade_value_cents,
+            config.max_position_pct,
+            config.allow_short,
+            config.max_short_pct,
+            bool(config.max_orders_per_second or config.max_orders_per_minute),
+            bool(config.max_open_orders or config.max_positions or config.max_var_pct is not None),
+        )
         self._state = TradingState.ACTIVE
         self._peak = 0
         self._tripped = False
@@ -214,7 +225,9 @@ class RiskEngine:
                     held = q
         except (TypeError, ValueError):
             raise refuse("positions", "(symbol, integer quantity) pairs", positions) from None
-        cfg = self.config
+        max_order, max_trade, min_trade, max_pos, allow_short, max_short, rated, extras = (
+            self._limits
+        )
         new = held + s * quantity
         value = quantity * price_cents
         if qty_decimals:
@@ -230,28 +243,28 @@ class RiskEngine:
                 failed |= _B_HALTED
             elif grows:
                 failed |= _B_REDUCE_ONLY
-        if value > cfg.max_order_value_cents:
+        if value > max_order:
             failed |= _B_ORDER_VALUE
-        if value > cfg.max_trade_value_cents:
+        if value > max_trade:
             failed |= _B_TRADE_VALUE
-        elif value < cfg.min_trade_value_cents:
+        elif value < min_trade:
             warned = _B_MIN_TRADE
         exposure = (new if new >= 0 else -new) * price_cents
         if qty_decimals:
             exposure //= 10**qty_decimals
         if grows:
-            if exposure > cfg.max_position_pct * equity_cents:
+            if exposure > max_pos * equity_cents:
                 failed |= _B_POSITION_LIMIT
             if new < 0:
-                if not cfg.allow_short:
+                if not allow_short:
                     failed |= _B_SHORT_NOT_ALLOWED
-                elif exposure > cfg.max_short_pct * equity_cents:
+                elif exposure > max_short * equity_cents:
                     failed |= _B_SHORT_EXPOSURE
         rates = extra = None
-        if ts_ns is not None and (cfg.max_orders_per_second or cfg.max_orders_per_minute):
+        if rated and ts_ns is not None:
             rates, more = self._rate_bits(ts_ns)
             failed |= more
-        if cfg.max_open_orders or cfg.max_positions or cfg.max_var_pct is not None:
+        if extras:
             extra, more = self._order_extras(
                 symbol, held, new, exposure, equity_cents, count, open_orders
             )
