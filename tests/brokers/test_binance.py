@@ -6,6 +6,8 @@ import traceback
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.brokers.fake_binance import FakeBinance, pair_info
 from tickbook.brokers import (
@@ -325,3 +327,67 @@ def test_missing_httpx_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "httpx", None)
     with pytest.raises(ImportError, match=r"pip install 'tickbook\[binance\]'"):
         BinanceBroker("k", "s")
+
+
+def test_a_filled_orders_client_id_is_not_placed_again_after_a_restart(fake):
+    first = connect(fake).submit_order("BTC", "buy", BTC // 100, client_order_id="f1")
+    assert first.status is S.FILLED
+    again = connect(fake).submit_order("BTC", "buy", BTC // 100, client_order_id="f1")
+    assert again == first and len(fake.orders_with("f1")) == 1
+    # Binance itself would take it: it refuses a repeated id only while the first is open
+    connect(fake, check_client_ids=False).submit_order("BTC", "buy", BTC // 100,
+                                                       client_order_id="f1")  # fmt: skip
+    assert len(fake.orders_with("f1")) == 2
+
+
+@pytest.fixture(scope="module")
+def shared_fake():
+    venue = FakeBinance().start()
+    yield venue
+    venue.stop()
+
+
+def _venue_state(fake):
+    import copy
+
+    with fake.lock:
+        return copy.deepcopy((fake.balances, fake.orders))
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    symbol=st.one_of(st.sampled_from(["BTC", "ETHUSDT", "DOGE", "", "b c"]), st.integers()),
+    side=st.sampled_from(["buy", "sell", "hold", 1]),
+    quantity=st.one_of(st.integers(-10, 10**12), st.floats(), st.just("1")),
+    kind=st.sampled_from(["market", "limit", "stop", "stop_limit", "oco"]),
+    limit=st.one_of(st.none(), st.integers(-5, 10**8), st.floats()),
+    stop=st.one_of(st.none(), st.integers(-5, 10**8)),
+)
+def test_fuzzed_orders_are_sent_whole_or_refused_with_nothing_sent(
+    shared_fake, symbol, side, quantity, kind, limit, stop
+):
+    b = connect(shared_fake)
+    before, sent = _venue_state(shared_fake), len(shared_fake.order_posts())
+    try:
+        b.submit_order(symbol, side, quantity, kind, limit_price_cents=limit,
+                       stop_price_cents=stop)  # fmt: skip
+    except TickbookError as error:
+        assert error.field is not None or isinstance(error, BrokerError)
+        if not isinstance(error, BrokerError) or isinstance(error, FilterRejected | UnknownSymbol):
+            assert len(shared_fake.order_posts()) == sent  # refused locally: nothing sent
+            assert _venue_state(shared_fake) == before
+    b.disconnect()
+
+
+def test_a_lost_answer_to_a_read_is_a_disconnection_not_a_guess(fake):
+    b = connect(fake)
+    fake.inject("delay_after", "GET", "/api/v3/account", delay=1.0)
+    with pytest.raises(BrokerDisconnected):
+        b.account()
+    fake.inject("5xx_before", "GET", "/api/v3/openOrders", status=503)
+    with pytest.raises(BrokerError) as info:
+        b.open_orders("BTC")
+    assert info.value.code == 503
+    assert b.account().cash_cents == 100_000_00  # and the session goes on

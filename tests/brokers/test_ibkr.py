@@ -165,3 +165,27 @@ def test_missing_extra_names_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "ib_async", None)
     with pytest.raises(ImportError, match=r"pip install 'tickbook\[ibkr\]'"):
         IbkrBroker("127.0.0.1", 4002, client_id=1)
+
+
+def test_connection_lost_while_placing_is_an_unknown_outcome_resolved_by_order_ref():
+    from tickbook.brokers import UnknownOutcome
+
+    broker, fake, _ = make()
+    place = fake.placeOrder
+
+    def place_then_drop(contract, order):
+        place(contract, order)  # TWS got it, the answer did not come back
+        fake.connected = False
+        raise ConnectionError("Socket disconnect")
+
+    fake.placeOrder = place_then_drop
+    with pytest.raises(UnknownOutcome) as info:
+        broker.submit_order("AAPL", "buy", 10, "limit", limit_price_cents=180_00,
+                            client_order_id="lost-1")  # fmt: skip
+    assert info.value.client_order_id == "lost-1"
+    fake.placeOrder = place
+    again = broker.submit_order(
+        "AAPL", "buy", 10, "limit", limit_price_cents=180_00, client_order_id="lost-1"
+    )  # reconnects, finds it: not placed
+    assert again.client_order_id == "lost-1"
+    assert [c for c in fake.calls if c[0] == "placeOrder"] == [("placeOrder", "lost-1")]

@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.brokers.conftest import sim_state
+from tests.brokers.strategies import ops
 from tickbook.backtest import FixedBps, SpreadCross, SquareRootImpact
 from tickbook.brokers import (
     Broker,
@@ -328,3 +329,87 @@ def test_generated_client_ids_never_collide_with_given_ones():
     auto = b.submit_order("AAPL", "buy", 1)
     assert auto.client_order_id != "sim-2"
     assert b.order_status(client_order_id="sim-2") == given
+
+
+def test_marketable_limit_may_use_nearly_all_the_cash():
+    b = make(slippage=FixedBps(0))  # 100,000.00 of cash
+    o = b.submit_order("AAPL", "buy", 990, "limit", limit_price_cents=100_50)
+    assert o.status is S.FILLED and b.account().cash_cents == 100_000_00 - 990 * 100_00
+    stop = b.submit_order("MSFT", "buy", 4, "stop_limit", stop_price_cents=201_00,
+                          limit_price_cents=202_00)  # fmt: skip
+    b.set_price("MSFT", 201_50)
+    assert b.order_status(stop.order_id).status is S.FILLED
+
+
+@settings(max_examples=80, deadline=None)
+@given(ops=ops, short=st.booleans(), model=st.sampled_from(["spread", "impact", "fixed"]))
+def test_cash_and_positions_always_add_up_to_the_fills(ops, short, model):
+    impact = SquareRootImpact(volatility=0.02, adv=400, spread_bps=6)
+    slippage = {"spread": SpreadCross(), "fixed": FixedBps(3), "impact": impact}[model]
+    base = {"AAPL": 100_00, "MSFT": 200_00}
+    b = SimBroker(100_000_00, prices=base, slippage=slippage, allow_short=short,
+                  commission_bps=2, min_commission_cents=1)  # fmt: skip
+    for op in ops:
+        try:
+            if op[0] == "order":
+                _, sym, side, qty, kind, offset, tif = op
+                price = base[sym] + offset * 10
+                b.submit_order(sym, side, qty, kind, tif=tif,
+                               limit_price_cents=price if "limit" in kind else None,
+                               stop_price_cents=price if "stop" in kind else None)  # fmt: skip
+            elif op[0] == "price":
+                b.set_price(op[1], base[op[1]] + op[2] * 10)
+            else:
+                b.cancel_order(str(op[1]))
+        except (InsufficientFunds, OrderNotFound, ValidationError):
+            pass
+    orders, k = [], 1
+    while True:
+        try:
+            orders.append(b.order_status(str(k)))
+        except OrderNotFound:
+            break
+        k += 1
+    held = {}
+    cash = 100_000_00
+    for o in orders:
+        sign = 1 if o.side.name == "BUY" else -1
+        held[o.symbol] = held.get(o.symbol, 0) + sign * o.filled_quantity
+        cash += -sign * o.filled_value_cents - o.commission_cents
+        assert 0 <= o.filled_quantity <= o.quantity
+        assert (o.status is S.FILLED) == (o.filled_quantity == o.quantity)
+    positions = {p.symbol: p.quantity for p in b.positions()}
+    assert positions == {s: q for s, q in held.items() if q}
+    a = b.account()
+    assert a.cash_cents == cash
+    assert a.equity_cents == cash + sum(p.market_value_cents for p in b.positions())
+    if not short:
+        assert all(q >= 0 for q in positions.values()) and a.cash_cents >= 0
+        assert a.buying_power_cents >= 0 or any(o.is_open for o in orders)
+    assert {o.order_id for o in b.open_orders()} == {o.order_id for o in orders if o.is_open}
+
+
+def test_threads_may_share_one_broker():
+    import threading
+
+    b = make(slippage=FixedBps(0))
+
+    def trade(side, n):
+        for _ in range(n):
+            b.submit_order("AAPL", side, 1)
+            b.set_price("AAPL", 100_00)
+
+    b.submit_order("AAPL", "buy", 200)
+    threads = [threading.Thread(target=trade, args=(s, 100)) for s in ("buy", "sell", "buy")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert b.positions()[0].quantity == 300
+    assert b.account().cash_cents == 100_000_00 - 300 * 100_00
+
+
+def test_sample_account_trades_the_shipped_panel(panel_path):
+    b = SimBroker.sample()
+    assert b.date == "2022-12-28" and "XOM" in b.symbols
+    assert b.quote("XOM").last_cents == 106_63

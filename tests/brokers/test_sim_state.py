@@ -8,11 +8,14 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.brokers.conftest import sim_state
+from tests.brokers.strategies import ops
 from tickbook.backtest import SquareRootImpact
 from tickbook.brokers import BrokerError, SimBroker
-from tickbook.core import DataError
+from tickbook.core import DataError, ValidationError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -149,3 +152,30 @@ def test_sigkill_loses_no_answered_order_and_duplicates_none(tmp_path, delay):
     assert len({o.order_id for o in orders}) == len(orders)
     b.submit_order("AAPL", "buy", 1, client_order_id=f"k{answered}")  # resend: no duplicate
     assert b.positions()[0].quantity == held
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ops=ops, short=st.booleans())
+def test_any_session_replays_to_the_same_state(tmp_path_factory, ops, short):
+    path = tmp_path_factory.mktemp("replay") / "sim.jsonl"
+    b = make(path, allow_short=short)
+    base = {"AAPL": 100_00, "MSFT": 200_00}
+    for op in ops:
+        try:
+            if op[0] == "order":
+                _, sym, side, qty, kind, offset, tif = op
+                price = base[sym] + offset * 10
+                b.submit_order(sym, side, qty, kind, tif=tif,
+                               limit_price_cents=price if "limit" in kind else None,
+                               stop_price_cents=price if "stop" in kind else None)  # fmt: skip
+            elif op[0] == "price":
+                b.set_price(op[1], base[op[1]] + op[2] * 10)
+            else:
+                b.cancel_order(str(op[1]))
+        except (BrokerError, ValidationError):
+            pass
+    expected = sim_state(b)
+    b.close()
+    assert sim_state(SimBroker.open(path)) == expected

@@ -87,6 +87,9 @@ class BinanceBroker(BrokerBase):
             ``Retry-After`` (0: raise ``RateLimited`` at once).
         max_retry_wait_s: the longest ``Retry-After`` that is waited out.
         qty_decimals: decimals of the quantity unit (8: quantities in 1e-8 of the base asset).
+        check_client_ids: look a caller's client order id up before sending it the first time
+            in a session (Binance itself refuses a repeated id only while the first order is
+            open, so a filled order would be placed again after a restart).
         transport: an httpx transport (tests).
     """
 
@@ -103,6 +106,7 @@ class BinanceBroker(BrokerBase):
         max_retries: int = 0,
         max_retry_wait_s: float = 10.0,
         qty_decimals: int = 8,
+        check_client_ids: bool = True,
         transport: Any = None,
         clock_ms: Callable[[], int] | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -133,6 +137,9 @@ class BinanceBroker(BrokerBase):
         ):
             raise refuse("max_retry_wait_s", "seconds in [0, 3600]", max_retry_wait_s)
         self._qd = check_int(qty_decimals, "qty_decimals", lo=0, hi=8, expected="0 to 8")
+        if type(check_client_ids) is not bool:
+            raise refuse("check_client_ids", "True or False", check_client_ids)
+        self._check_ids = check_client_ids
         try:
             import httpx  # noqa: F401
         except ImportError:
@@ -323,6 +330,13 @@ class BinanceBroker(BrokerBase):
         cid = request.client_order_id or f"tb-{uuid.uuid4().hex[:24]}"
         if cid in self._sent:
             return self._lookup(rules.pair, cid)
+        if request.client_order_id is not None and self._check_ids:
+            # Binance refuses a repeated id only while the first order is open: a filled one
+            # from an earlier session would be placed again. Ask first (weight 4).
+            try:
+                return self._lookup(rules.pair, cid)
+            except OrderNotFound:
+                pass
         params = self._params(request, rules.pair, qty, cid)
         try:
             data = http.signed("POST", "/api/v3/order", params, placing=True)

@@ -261,10 +261,13 @@ class IbkrBroker(BrokerBase):
         if request.quantity > MAX_QTY:
             raise refuse("quantity", f"a positive integer (shares) <= {MAX_QTY}", request.quantity)
         contract = self._contract(request.symbol)
-        cid = request.client_order_id or f"tb-{self.client_id}-{self._ib.client.getReqId()}"
-        known = self._by_ref(cid, refresh=True)
-        if known is not None:
-            return self._parse(known)
+        cid = request.client_order_id
+        if cid is None:
+            cid = f"tb-{self.client_id}-{self._ib.client.getReqId()}"
+        else:
+            known = self._by_ref(cid, refresh=True)
+            if known is not None:
+                return self._parse(known)
         order = self._order(request, cid)
         try:
             trade = self._ib.placeOrder(contract, order)

@@ -90,6 +90,7 @@ class SimAccount:
         self.marks: dict[str, Mark] = {}
         self.books: dict[str, Any] = {}
         self.orders: list[SimOrder] = []
+        self.working: dict[str, SimOrder] = {}  # the open orders, oldest first
         self.by_id: dict[str, SimOrder] = {}
         self.by_cid: dict[str, SimOrder] = {}
         self.by_xid: dict[tuple[str, int], SimOrder] = {}
@@ -116,9 +117,9 @@ class SimAccount:
     def buying_power(self) -> int:
         """Cash less what open buys hold back and the value of short positions."""
         held = 0
-        for o in self.orders:
+        for o in self.working.values():
             limit = o.request.limit_price_cents
-            if o.buying and o.status.is_open() and limit is not None:
+            if o.buying and limit is not None:
                 held += self._cost(o.remaining * limit)
         shorts = sum(-q * self.marks[s].last for s, (q, _) in self.holdings.items() if q < 0)
         return self.cash - held - shorts
@@ -130,15 +131,18 @@ class SimAccount:
         qty = self.holdings.get(symbol, [0, 0])[0]
         selling = sum(
             o.remaining
-            for o in self.orders
-            if o.request.symbol == symbol and not o.buying and o.status.is_open()
+            for o in self.working.values()
+            if o.request.symbol == symbol and not o.buying
         )
         return qty - selling
 
     # -- checks (pure) -------------------------------------------------------------------------
 
-    def check(self, request: OrderRequest, clock: int) -> None:
-        """Raise ``UnknownSymbol`` or ``InsufficientFunds`` for an order that cannot be taken."""
+    def check(self, request: OrderRequest, clock: int) -> list[tuple[int, int]] | None:
+        """Raise ``UnknownSymbol`` or ``InsufficientFunds`` for an order that cannot be taken.
+
+        Return the fills it would get now (``submit`` reuses them), ``None`` for a stop.
+        """
         mark = self.marks.get(request.symbol)
         if mark is None:
             raise UnknownSymbol(
@@ -149,6 +153,7 @@ class SimAccount:
         kind = request.order_type
         now = kind in (OrderType.MARKET, OrderType.LIMIT) or self._triggered(request, mark)
         fills = self._match(request, request.quantity) if now else []
+        result = fills if request.stop_price_cents is None else None
         filled = sum(q for _, q in fills)
         notional = sum(p * q for p, q in fills)
         rests = request.limit_price_cents is not None and request.tif is TimeInForce.GTC
@@ -163,11 +168,11 @@ class SimAccount:
                     field="quantity",
                     value=request.quantity,
                 )
-            return
+            return result
         free = self._free_shares(request.symbol)
         short = request.quantity - max(free, 0)
         if short <= 0:
-            return
+            return result
         if not self.allow_short:
             raise InsufficientFunds(
                 f"insufficient position: selling {request.quantity} {request.symbol}, "
@@ -183,6 +188,7 @@ class SimAccount:
                 field="quantity",
                 value=request.quantity,
             )
+        return result
 
     def _triggered(self, request: OrderRequest, mark: Mark) -> bool:
         stop = request.stop_price_cents
@@ -198,18 +204,28 @@ class SimAccount:
 
     # -- changes -------------------------------------------------------------------------------
 
-    def submit(self, request: OrderRequest, cid: str, clock: int) -> SimOrder:
-        """Take a checked order: trade what can trade now, rest or expire the remainder."""
+    def submit(
+        self, request: OrderRequest, cid: str, clock: int, fills: list | None = None
+    ) -> SimOrder:
+        """Take a checked order: trade what can trade now, rest or expire the remainder.
+
+        ``fills`` are ``check``'s for this state (recomputed when ``None``: a replay).
+        """
         order = SimOrder(str(len(self.orders) + 1), cid, request, ts=clock)
         self.orders.append(order)
         self.by_id[order.id] = order
         self.by_cid[cid] = order
+        self.working[order.id] = order
         if request.stop_price_cents is not None:
             order.pending_stop = True
             self._trigger(request.symbol, clock)
         else:
-            self._execute(order, clock)
+            self._execute(order, clock, fills)
         return order
+
+    def _settle(self, order: SimOrder) -> None:
+        if not order.status.is_open():
+            self.working.pop(order.id, None)
 
     def cancel(self, order: SimOrder, clock: int) -> None:
         """Cancel a working order (resting in its book, or a pending stop)."""
@@ -220,6 +236,7 @@ class SimAccount:
         order.pending_stop = False
         order.status = _S.CANCELLED
         order.ts = clock
+        self._settle(order)
 
     def mark(self, symbol: str, mark: Mark, clock: int) -> None:
         """Move a symbol's market; fill the resting orders it crosses, trigger stops."""
@@ -227,13 +244,18 @@ class SimAccount:
         self._cross(symbol, clock)
         self._trigger(symbol, clock)
 
-    def _execute(self, order: SimOrder, clock: int) -> None:
+    def _execute(self, order: SimOrder, clock: int, fills: list | None = None) -> None:
         request = order.request
-        fills = self._match(request, order.remaining)
+        if fills is None:
+            fills = self._match(request, order.remaining)
         if order.buying and fills:
             need = self._cost(sum(p * q for p, q in fills))
-            if need > self.buying_power():  # a triggered stop may find the cash gone
+            own = 0  # what buying_power holds back for this very order
+            if request.limit_price_cents is not None and order.status.is_open():
+                own = self._cost(order.remaining * request.limit_price_cents)
+            if need > self.buying_power() + own:  # a triggered stop may find the cash gone
                 order.status, order.reason, order.ts = _S.REJECTED, "insufficient funds", clock
+                self._settle(order)
                 return
         self._fill(order, fills, clock)
         if order.remaining == 0:
@@ -244,6 +266,7 @@ class SimAccount:
         else:
             self._rest(order, clock)
         order.ts = clock
+        self._settle(order)
 
     def _rest(self, order: SimOrder, clock: int) -> None:
         from tickbook.book import Exchange
@@ -280,6 +303,7 @@ class SimAccount:
         order.ts = clock
         if order.remaining == 0:
             order.status = _S.FILLED
+            self._settle(order)
         elif order.filled:
             order.status = _S.PARTIALLY_FILLED
 
@@ -315,7 +339,7 @@ class SimAccount:
 
     def _trigger(self, symbol: str, clock: int) -> None:
         mark = self.marks[symbol]
-        for order in self.orders:
+        for order in list(self.working.values()):
             if (
                 order.pending_stop
                 and order.request.symbol == symbol

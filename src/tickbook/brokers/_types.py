@@ -67,6 +67,9 @@ class _Named(enum.IntEnum):
         names = ", ".join(repr(m.name.lower()) for m in cls)
         raise refuse(field or cls._field(), f"one of {names}", value)
 
+    def __str__(self) -> str:
+        return self.name.lower()
+
     @classmethod
     def _aliases(cls) -> dict[str, str]:
         return {}
