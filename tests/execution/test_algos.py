@@ -129,3 +129,21 @@ def test_clock_must_increase(sim):
     with pytest.raises(ValidationError) as info:
         execute(TWAP(parent(), 0, S, 1), sim, [0, 0])
     assert info.value.field == "clock"
+
+
+def test_a_schedule_replays_over_real_daily_prices():
+    from tickbook.backtest import sample_data_dir
+
+    panel = sample_data_dir() / "sp500_20_stocks_1990_2022.csv.gz"
+    sim = SimBroker(100_000_000, prices=panel, start=-6)
+    try:
+        days = [d * 86_400 * S for d in range(5)]
+        report = execute(
+            TWAP(ParentOrder(parent_id="D1", symbol="MSFT", side="buy", quantity=500), 0,
+                 5 * 86_400 * S, 5),
+            sim, days, on_step=lambda ts: ts and sim.advance(),
+        )  # fmt: skip
+    finally:
+        sim.disconnect()
+    assert report.filled == 500 and len(report.children) == 5
+    assert report.arrival_mid_cents > 0 and math.isfinite(report.shortfall_bps)

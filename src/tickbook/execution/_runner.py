@@ -5,8 +5,15 @@ At each time of ``clock`` (int ns, increasing): ``on_step(ts)`` lets the caller 
 ended or it timed out, and a new child closes the gap between the schedule's due quantity and
 what is done, one child at a time. Every child passes the risk engine (``check_order`` with
 ``ts_ns``: its rate limits, kill switch and breaker) and the broker's rate (``max_per_second``).
-The report measures implementation shortfall against the arrival mid. POV reads the market's
-volume from the quote's ``volume``, taken as cumulative (a session's volume so far).
+The report measures implementation shortfall against the arrival mid.
+
+Backtests: ``tickbook.backtest.run_event_driven`` takes target weights from its strategy and
+fills each decision at once; it has no hook for child orders, so a schedule does not run inside
+it. Replay one over history instead with a ``SimBroker`` on a price panel, advancing a row per
+clock tick: ``execute(TWAP(...), sim, days, on_step=lambda ts: ts and sim.advance())``.
+
+POV reads the market's volume from the quote's ``volume``, taken as cumulative (a session's
+volume so far).
 """
 
 from __future__ import annotations
