@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -76,7 +77,7 @@ class FakeBinance:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         server.daemon_threads = True
         self.server = server
-        self.thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{server.server_address[1]}"
         return self
@@ -314,6 +315,10 @@ def _handler(fake):
 
         def log_message(self, *args):  # keep the test output clean
             pass
+
+        def setup(self):
+            super().setup()  # headers and body go out in two writes: no Nagle stall between
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def _serve(self, method):
             path, _, query = self.path.partition("?")

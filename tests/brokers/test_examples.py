@@ -3,13 +3,14 @@
 from tests.brokers.fake_ib import FakeIB
 
 
-def test_readme_sim_broker_example(panel_path, tmp_path):
-    # -- README: tickbook.brokers (paper trading on the shipped daily panel) --
+def test_readme_sim_broker_example(panel_path, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    # -- README, "Brokers", as written --
     from tickbook.brokers import SimBroker
 
-    broker = SimBroker(1_000_000_00, prices=panel_path, start=-5,
-                       state_path=tmp_path / "paper.jsonl")  # fmt: skip
-    quote = broker.quote("AAPL")  # the spread comes from the slippage model
+    # paper trading on the real daily prices shipped in data/daily (20 S&P 500 stocks)
+    broker = SimBroker.sample(1_000_000_00, state_path="paper.jsonl")
+    quote = broker.quote("AAPL")  # bid/ask from the slippage model, in cents
     order = broker.submit_order(
         "AAPL",
         "buy",
@@ -18,12 +19,11 @@ def test_readme_sim_broker_example(panel_path, tmp_path):
         limit_price_cents=quote["bid_cents"],
         client_order_id="rb-1",
     )
-    broker.advance()  # next trading day: the limit fills if the market comes down to it
-    print(broker.order_status(client_order_id="rb-1").status, broker.positions())
-    print(broker.account())
+    print(order.status, broker.account())
+    # -- end --
     broker.close()
     reopened = SimBroker.open(tmp_path / "paper.jsonl")  # another process sees the same
-    assert reopened.order_status(client_order_id="rb-1").order_id == order.order_id
+    assert reopened.order_status(client_order_id="rb-1") == order
 
 
 def test_reference_python_example_with_our_names():

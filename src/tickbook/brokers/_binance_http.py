@@ -89,7 +89,9 @@ class BinanceHttp:
         import httpx
 
         self._httpx = httpx
-        self._client = httpx.Client(base_url=base_url, timeout=timeout_s, transport=transport)
+        self._client = httpx.Client(
+            base_url=base_url, timeout=timeout_s, transport=transport, verify=_tls_context()
+        )
         self._api_key = api_key
         self._secret = secret_key
         self.recv_window_ms = recv_window_ms
@@ -101,6 +103,8 @@ class BinanceHttp:
         self.used_weight = 0
         self.weight_limit: int | None = None
         self.last_stamp_ms = 0
+        self.blocked_until_ms = 0  # local clock: nothing is sent before (Retry-After)
+        self.weight_minute = -1  # Binance's minute of the last weight reading
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -155,8 +159,9 @@ class BinanceHttp:
         resynced = False
         attempt = 0
         while True:
-            query, body = build()
             try:
+                self._hold_back(method, path)
+                query, body = build()
                 return self._once(method, path, query, body, signed, placing)
             except RateLimited as error:  # refused, not executed: safe to send again
                 if attempt >= self.max_retries or error.retry_after > self.max_retry_wait_s:
@@ -164,6 +169,7 @@ class BinanceHttp:
                 attempt += 1
                 log.info("%s %s: rate limited, retrying in %g s", method, path, error.retry_after)
                 self._sleep(error.retry_after)
+                self.blocked_until_ms = 0  # waited out
             except BrokerError as error:
                 if error.code != -1021 or resynced:  # -1021: timestamp outside recvWindow
                     raise
@@ -193,12 +199,36 @@ class BinanceHttp:
         log.debug("%s %s -> %s", method, path, response.status_code)
         return self._answer(method, path, response, placing)
 
+    def _hold_back(self, method: str, path: str) -> None:
+        """Refuse locally, sending nothing, while Binance asked to wait or the weight is spent.
+
+        Binance bans (418) an IP that keeps sending after a 429; so after a ``Retry-After``
+        nothing leaves until it has passed, and with this minute's weight used up nothing
+        leaves until the next minute (by Binance's clock).
+        """
+        now = self._clock()
+        if now < self.blocked_until_ms:
+            wait = (self.blocked_until_ms - now) / 1000
+            raise RateLimited(f"{method} {path} held back: Binance asked to wait {wait:g} s more",
+                              retry_after=wait, code="local")  # fmt: skip
+        minute = self.now_ms() // 60_000
+        if (
+            self.weight_limit
+            and minute == self.weight_minute
+            and (self.used_weight >= self.weight_limit)
+        ):
+            wait = (60_000 - self.now_ms() % 60_000) / 1000
+            raise RateLimited(f"{method} {path} held back: request weight {self.used_weight} "
+                              f"of {self.weight_limit} used this minute",
+                              retry_after=wait, code="local")  # fmt: skip
+
     def _track(self, response: Any) -> None:
         used = response.headers.get("X-MBX-USED-WEIGHT-1M") or response.headers.get(
             "X-MBX-USED-WEIGHT"
         )
         if used is not None and used.strip().isdigit():
             self.used_weight = int(used)
+            self.weight_minute = self.now_ms() // 60_000
             if self.weight_limit and self.used_weight >= 0.9 * self.weight_limit:
                 log.warning("request weight %d of %d used", self.used_weight, self.weight_limit)
 
@@ -208,6 +238,7 @@ class BinanceHttp:
             retry = _retry_after(response.headers.get("Retry-After"))
             code, msg = _error_body(response)
             what = "IP banned (418)" if status == 418 else "rate limited (429)"
+            self.blocked_until_ms = self._clock() + int(retry * 1000)
             raise RateLimited(
                 f"Binance: {what} on {method} {path}: retry after {retry:g} s ({msg})",
                 retry_after=retry,
@@ -231,6 +262,20 @@ class BinanceHttp:
                     f"{method} {path}: unreadable answer, outcome unknown"
                 ) from None
             raise BrokerError(f"{method} {path}: Binance's answer is not JSON") from None
+
+
+_TLS: list[Any] = []
+
+
+def _tls_context() -> Any:
+    """One verifying TLS context per process (building one reads the CA bundle: ~0.1 s)."""
+    if not _TLS:
+        import ssl
+
+        import certifi
+
+        _TLS.append(ssl.create_default_context(cafile=certifi.where()))
+    return _TLS[0]
 
 
 def _retry_after(text: str | None) -> float:
