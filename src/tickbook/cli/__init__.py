@@ -54,6 +54,8 @@ def _root(
 ) -> None:
     """tickbook: a deterministic exchange, market-data replay, backtests and analytics."""
 
+app.add_typer(__import__("tickbook.cli.rebalance", fromlist=["app"]).app, name="rebalance")
+
 
 def main() -> None:
     """Run the ``tickbook`` command."""
