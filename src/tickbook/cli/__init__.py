@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tickbook.cli import backtest, demo, lob, replay
+from tickbook.cli import backtest, demo, lob, rebalance, replay
 from tickbook.cli._common import EXIT_CODES, Boundary
 
 __all__ = ["app", "main"]
@@ -23,6 +23,7 @@ app = typer.Typer(
 for _module, _name in ((lob, "lob"), (demo, "demo"), (backtest, "backtest")):
     app.command(_name, epilog=EXIT_CODES)(_module.command)
 app.add_typer(replay.app, name="replay", epilog=EXIT_CODES)
+app.add_typer(rebalance.app, name="rebalance", epilog=EXIT_CODES)
 
 
 def _version(value: bool) -> None:
@@ -53,8 +54,6 @@ def _root(
     ] = False,
 ) -> None:
     """tickbook: a deterministic exchange, market-data replay, backtests and analytics."""
-
-app.add_typer(__import__("tickbook.cli.rebalance", fromlist=["app"]).app, name="rebalance")
 
 
 def main() -> None:

@@ -1,0 +1,5 @@
+"""``python -m tickbook``: the ``tickbook`` command."""
+
+from tickbook.cli import main
+
+main()
