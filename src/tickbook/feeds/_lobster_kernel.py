@@ -32,6 +32,7 @@ from tickbook.book._feed import (
 )
 from tickbook.book._kernels import levels as book_levels
 from tickbook.feeds.lobster import EMPTY_ASK, EMPTY_BID
+
 #: LOBSTER order ids at or above this are not orders (the book reserves the range)
 ANON = 1 << 62
 #: ``new_order_id`` of a logged ADJUST_LEVEL removal that was an execution
@@ -262,9 +263,8 @@ def _message(state, cx, ts, kind, oid, size, price, direction):
             _add(state, cx, ts, oid, side, price, size)
     elif kind == 2 or kind == 3 or kind == 4:
         _remove(state, cx, ts, side, price, size, oid, kind == 4)
-    elif kind == 5 or kind == 6:
-        if size > 0 and price > 0:
-            _event(state, cx, ts, FK_TRADE, 1 - side, oid, price, size, kind)
+    elif (kind == 5 or kind == 6) and size > 0 and price > 0:
+        _event(state, cx, ts, FK_TRADE, 1 - side, oid, price, size, kind)
 
 
 # -- the orderbook file -------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def _prices_until(state, side, bounded, last):
 
 @njit(cache=True, inline="always")
 def _shown(vis, n, price):
-    for j in range(n):
+    for j in range(n):  # noqa: SIM110 (a loop compiles; a generator does not)
         if vis[j, 0] == price:
             return True
     return False
@@ -374,7 +374,7 @@ def seed(state, cx, ts, kind, oid, size, price, direction, row, nlev):
     side = np.int64(0) if direction == 1 else np.int64(1)
     mine = np.empty((nlev, 2), np.int64)
     n_mine = _visible(row, side, nlev, mine)
-    if kind == 1 and 0 < size and oid < ANON:
+    if kind == 1 and size > 0 and oid < ANON:
         for j in range(n_mine):
             if mine[j, 0] == price and mine[j, 1] >= size:
                 mine[j, 1] -= size

@@ -21,9 +21,9 @@ With ``check=True`` every row's top ``L`` levels are compared with the orderbook
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-import re
 from pathlib import Path
 
 import numpy as np
@@ -146,7 +146,7 @@ def _parse_messages(text: str, path: str) -> np.ndarray:
         rows = [[w, *rest] for w, *rest in zip(cols[0], *cols[2:], strict=True)]
         raise _out_of_range(path, "message file", rows, _MESSAGE_COLUMNS) from None
     out["time_ns"] = whole * 1_000_000_000 + frac
-    for name, column in zip(("type", "order_id", "size", "price", "direction"), values, strict=True):
+    for name, column in zip(MESSAGE_DTYPE.names[1:], values, strict=True):
         out[name] = column
     return out
 
