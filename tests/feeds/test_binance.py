@@ -333,4 +333,4 @@ def test_random_events_apply_or_change_nothing(events, last):
             assert error.field in _FIELDS
             assert _state(book) == before
         bid, ask = book.best_bid_ask()
-        assert bid is None or bid > 0
+        assert (bid is None or bid > 0) and (ask is None or ask > 0)
