@@ -119,20 +119,41 @@ def _out_of_range(path: str, what: str, rows: list[list[str]], names: tuple) -> 
     raise AssertionError("no value out of range")  # pragma: no cover
 
 
+_FIELD_TEXT = {
+    "time": (re.compile(r"\d{1,9}(\.\d{1,9})?"), "seconds after midnight, at most 9 decimals"),
+    "type": (re.compile(r"[1-7]"), "an event type 1-7"),
+    "order_id": (re.compile(r"\d{1,19}"), "a non-negative integer of at most 19 digits"),
+    "size": (re.compile(r"\d{1,19}"), "a non-negative integer of at most 19 digits"),
+    "price": (re.compile(r"-?\d{1,19}"), "an integer of at most 19 digits"),
+    "direction": (re.compile(r"-?1"), "1 (buy) or -1 (sell)"),
+}
+
+
+def _bad_message(path: str, n: int, line: str) -> DataError:
+    # name the first column that is wrong (the whole line when the column count is)
+    parts = line.split(",")
+    if len(parts) == len(_MESSAGE_COLUMNS):
+        for name, text in zip(_MESSAGE_COLUMNS, parts, strict=True):
+            pattern, expected = _FIELD_TEXT[name]
+            if not pattern.fullmatch(text):
+                return DataError(
+                    f"corrupt LOBSTER message file {path!r}: line {n + 1}, `{name}` is "
+                    f"{text[:40]!r}{'...' if len(text) > 40 else ''}; expected {expected}",
+                    field=name,
+                    value=text[:40],
+                )
+    return _bad_line(
+        path, "message file", n, line, "6 columns: time,type,order_id,size,price,direction"
+    )
+
+
 def _parse_messages(text: str, path: str) -> np.ndarray:
     lines = _lines(text)
     found = _MESSAGE.findall(text)
     if len(found) != len(lines):
         for n, line in enumerate(lines):
             if not _MESSAGE.fullmatch(line):
-                raise _bad_line(
-                    path,
-                    "message file",
-                    n,
-                    line,
-                    "time,type(1-7),order_id,size,price,direction(1|-1) "
-                    "(seconds with at most 9 decimals; integers of at most 19 digits)",
-                )
+                raise _bad_message(path, n, line)
     out = np.empty(len(found), MESSAGE_DTYPE)
     if not found:
         return out
@@ -151,6 +172,20 @@ def _parse_messages(text: str, path: str) -> np.ndarray:
     return out
 
 
+def _bad_book_row(path: str, n: int, line: str, names: tuple[str, ...]) -> DataError:
+    parts = line.split(",")
+    if len(parts) == len(names):
+        for name, text in zip(names, parts, strict=True):
+            if not re.fullmatch(_INT, text):
+                return DataError(
+                    f"corrupt LOBSTER orderbook file {path!r}: line {n + 1}, `{name}` is "
+                    f"{text[:40]!r}; expected an integer of at most 19 digits",
+                    field=name,
+                    value=text[:40],
+                )
+    return _bad_line(path, "orderbook file", n, line, f"{len(names)} integers")
+
+
 def _parse_orderbook(text: str, path: str, n_expected: int) -> np.ndarray:
     lines = _lines(text)
     width = len(lines[0].split(",")) if lines else 0
@@ -160,15 +195,19 @@ def _parse_orderbook(text: str, path: str, n_expected: int) -> np.ndarray:
             field="columns",
             value=width,
         )
-    row = re.compile(_INT + ("," + _INT) * (width - 1) + r"\r?")
+    row = re.compile(_INT + ("," + _INT) * (width - 1))
+    names = tuple(
+        f"{side}_{what}_{k // 4 + 1}"
+        for k, (side, what) in enumerate([("ask", "price"), ("ask", "size"), ("bid", "price"),
+                                          ("bid", "size")] * (width // 4))
+    )  # fmt: skip
     for n, line in enumerate(lines):
         if not row.fullmatch(line):
-            raise _bad_line(path, "orderbook file", n, line, f"{width} integers")
+            raise _bad_book_row(path, n, line, names)
     cells = [line.split(",") for line in lines]
     try:
         out = np.array([[int(v) for v in cell] for cell in cells], np.int64).reshape(-1, width)
     except OverflowError:
-        names = tuple(f"column {k + 1}" for k in range(width))
         raise _out_of_range(path, "orderbook file", cells, names) from None
     if len(out) != n_expected:
         raise DataError(
