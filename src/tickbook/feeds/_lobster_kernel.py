@@ -14,8 +14,6 @@ from the book's internals: the book is used only through ``feed_event``, ``level
 ``levels``.
 """
 
-from collections import namedtuple
-
 import numpy as np
 from numba import njit
 
@@ -40,7 +38,11 @@ TAG_EXECUTED = 1
 #: most mismatched rows kept
 MAX_MISMATCHES = 20
 
-# counters (``Ctx.cnt``)
+# ``mem``, the replay's one int64 work array, alive across kernel calls: a header (counters
+# and the offsets below), then two open-addressing hash tables (order id -> shadow row as
+# (key, row) pairs; level key price * 2 + side -> (key, head row, tail row) of the FIFO list
+# of the known orders there), then the shadow orders (6 columns). One array, not a tuple of
+# them: every call passing a tuple pays a reference count per member.
 (
     C_COMPARED,
     C_MATCHED,
@@ -50,24 +52,24 @@ MAX_MISMATCHES = 20
     C_STALE,
     C_REPAIRS,
     C_MISMATCHES,
-    C_LOG,
+    C_LOG,  # events logged (or that would have been, past the log's end)
     C_ORDERS,
     C_ERROR,
     C_ERROR_KIND,
     C_ERROR_ID,
     C_ERROR_PRICE,
     C_ERROR_QTY,
-) = range(15)
-N_COUNTERS = 16
-# shadow order columns (``Ctx.orders``)
+    C_LOG_ON,
+    H_IDS,
+    H_ID_MASK,
+    H_LEVELS,
+    H_LEVEL_MASK,
+    H_ORDERS,
+    H_ORDER_CAP,
+) = range(22)
+HEADER = 24
+# shadow order columns
 O_SIDE, O_PRICE, O_REM, O_NEXT, O_PREV, O_ID = range(6)
-
-#: replay context, alive across kernel calls: two hash tables (order id -> shadow row;
-#: level key price * 2 + side -> (head row, tail row) of its FIFO list), the shadow orders,
-#: the counters, and the event log (a one-array list, so that the kernel can grow it)
-Ctx = namedtuple(
-    "Ctx", ["id_keys", "id_rows", "level_keys", "level_rows", "orders", "cnt", "logbox", "log_on"]
-)
 
 
 def table_size(n: int) -> int:
@@ -78,153 +80,171 @@ def table_size(n: int) -> int:
     return size
 
 
+def new_mem(n_orders: int, log: bool) -> np.ndarray:
+    """Return a work array for a replay that adds at most ``n_orders`` orders."""
+    size = table_size(n_orders)
+    ids = HEADER
+    levels = ids + 2 * size
+    orders = levels + 3 * size
+    mem = np.full(orders + 6 * n_orders, -1, np.int64)
+    mem[:HEADER] = 0
+    mem[C_LOG_ON] = int(log)
+    mem[H_IDS], mem[H_ID_MASK] = ids, size - 1
+    mem[H_LEVELS], mem[H_LEVEL_MASK] = levels, size - 1
+    mem[H_ORDERS], mem[H_ORDER_CAP] = orders, n_orders
+    return mem
+
+
 @njit(cache=True, inline="always")
-def _find(keys, key):
-    """Return the position of ``key`` in an open-addressing table, or of the empty slot."""
-    mask = len(keys) - 1
+def _probe(mem, base, mask, width, key):
+    """Return the index in ``mem`` of ``key``'s slot in a table, or of the empty one."""
     i = ((key * np.int64(-7046029254386353131)) >> np.int64(29)) & mask
-    while keys[i] != key and keys[i] != -1:
+    while True:
+        at = base + i * width
+        if mem[at] == key or mem[at] == -1:
+            return at
         i = (i + 1) & mask
-    return i
+
+
+@njit(cache=True, inline="always")
+def _o(mem, k, column):
+    """Return the index in ``mem`` of column ``column`` of shadow order ``k``."""
+    return mem[H_ORDERS] + 6 * k + column
 
 
 # -- book events ------------------------------------------------------------------------------
 
 
 @njit(cache=True, inline="always")
-def _emit(cx, ts, kind, side, oid, price, qty, tag):
-    n = cx.cnt[C_LOG]
-    log = cx.logbox[0]
-    if n == log.shape[0]:
-        grown = np.empty((2 * n + 256, 7), np.int64)
-        grown[:n] = log
-        cx.logbox[0] = grown
-        log = grown
-    log[n, 0] = ts
-    log[n, 1] = kind
-    log[n, 2] = side
-    log[n, 3] = oid
-    log[n, 4] = price
-    log[n, 5] = qty
-    log[n, 6] = tag
-    cx.cnt[C_LOG] = n + 1
+def _emit(mem, log, ts, kind, side, oid, price, qty, tag):
+    n = mem[C_LOG]
+    mem[C_LOG] = n + 1
+    if n < log.shape[0]:  # past the end: counted, and the caller runs again with room
+        log[n, 0] = ts
+        log[n, 1] = kind
+        log[n, 2] = side
+        log[n, 3] = oid
+        log[n, 4] = price
+        log[n, 5] = qty
+        log[n, 6] = tag
 
 
 @njit(cache=True, inline="always")
-def _event(state, cx, ts, kind, side, oid, price, qty, tag):
+def _event(st, mem, log, ts, kind, side, oid, price, qty, tag):
     """Apply one book event; answer ``feed_event``'s answer (0 once a refusal stopped the row)."""
-    cnt = cx.cnt
-    if cnt[C_ERROR] != 0:
+    if mem[C_ERROR] != 0:
         return np.int64(0)
-    code = feed_event(state, ts, np.int64(kind), np.int64(side), oid, price, qty, np.int64(0))
+    code = feed_event(st, ts, np.int64(kind), np.int64(side), oid, price, qty, np.int64(0))
     if code < 0:
-        cnt[C_ERROR] = code
-        cnt[C_ERROR_KIND] = kind
-        cnt[C_ERROR_ID] = oid
-        cnt[C_ERROR_PRICE] = price
-        cnt[C_ERROR_QTY] = qty
+        mem[C_ERROR] = code
+        mem[C_ERROR_KIND] = kind
+        mem[C_ERROR_ID] = oid
+        mem[C_ERROR_PRICE] = price
+        mem[C_ERROR_QTY] = qty
         return np.int64(0)
-    if cx.log_on:
+    if mem[C_LOG_ON]:
         done = qty + code if kind == FK_ADJUST_LEVEL and qty < 0 else qty
         if done != 0 or kind != FK_ADJUST_LEVEL:
-            _emit(cx, ts, kind, side, oid, price, done, tag)
+            _emit(mem, log, ts, kind, side, oid, price, done, tag)
     return code
 
 
 @njit(cache=True, inline="always")
-def _adjust(state, cx, ts, side, price, delta, executed):
+def _adjust(st, mem, log, ts, side, price, delta, executed):
     """Add or remove anonymous level quantity; answer what could not be removed."""
     tag = TAG_EXECUTED if executed else 0
-    return _event(state, cx, ts, FK_ADJUST_LEVEL, side, np.int64(0), price, delta, tag)
+    return _event(st, mem, log, ts, FK_ADJUST_LEVEL, side, np.int64(0), price, delta, tag)
 
 
 # -- the orders this replay added ---------------------------------------------------------------
 
 
 @njit(cache=True, inline="always")
-def _live(cx, oid):
+def _live(mem, oid):
     """Return the shadow row of live order ``oid``; -1 if never added, -2 if added but gone."""
-    i = _find(cx.id_keys, oid)
-    k = cx.id_rows[i] if cx.id_keys[i] == oid else np.int64(-1)
-    if k < 0:
+    at = _probe(mem, mem[H_IDS], mem[H_ID_MASK], 2, oid)
+    if mem[at] != oid:
         return np.int64(-1)
-    return k if cx.orders[k, O_REM] > 0 else np.int64(-2)
+    k = mem[at + 1]
+    return k if mem[_o(mem, k, O_REM)] > 0 else np.int64(-2)
 
 
 @njit(cache=True, inline="always")
-def _add(state, cx, ts, oid, side, price, qty):
-    _event(state, cx, ts, FK_ADD, side, oid, price, qty, np.int64(0))
-    cnt, orders = cx.cnt, cx.orders
-    k = cnt[C_ORDERS]
-    if cnt[C_ERROR] != 0 or k >= orders.shape[0]:
+def _level(mem, key):
+    """Return the index in ``mem`` of level ``key``'s (key, head, tail) entry, made if new."""
+    at = _probe(mem, mem[H_LEVELS], mem[H_LEVEL_MASK], 3, key)
+    mem[at] = key
+    return at
+
+
+@njit(cache=True, inline="always")
+def _add(st, mem, log, ts, oid, side, price, qty):
+    _event(st, mem, log, ts, FK_ADD, side, oid, price, qty, np.int64(0))
+    k = mem[C_ORDERS]
+    if mem[C_ERROR] != 0 or k >= mem[H_ORDER_CAP]:
         return
-    cnt[C_ORDERS] = k + 1
-    key = price * 2 + side
-    at = _find(cx.level_keys, key)
-    if cx.level_keys[at] != key:
-        cx.level_keys[at] = key
-        cx.level_rows[at, 0] = -1
-        cx.level_rows[at, 1] = -1
-    tail = cx.level_rows[at, 1]
-    orders[k, O_SIDE] = side
-    orders[k, O_PRICE] = price
-    orders[k, O_REM] = qty
-    orders[k, O_NEXT] = -1
-    orders[k, O_PREV] = tail
-    orders[k, O_ID] = oid
-    i = _find(cx.id_keys, oid)
-    cx.id_keys[i] = oid
-    cx.id_rows[i] = k
+    mem[C_ORDERS] = k + 1
+    at = _level(mem, price * 2 + side)
+    tail = mem[at + 2]
+    o = _o(mem, k, 0)
+    mem[o + O_SIDE] = side
+    mem[o + O_PRICE] = price
+    mem[o + O_REM] = qty
+    mem[o + O_NEXT] = -1
+    mem[o + O_PREV] = tail
+    mem[o + O_ID] = oid
+    slot = _probe(mem, mem[H_IDS], mem[H_ID_MASK], 2, oid)
+    mem[slot] = oid
+    mem[slot + 1] = k
     if tail >= 0:
-        orders[tail, O_NEXT] = k
+        mem[_o(mem, tail, O_NEXT)] = k
     else:
-        cx.level_rows[at, 0] = k
-    cx.level_rows[at, 1] = k
+        mem[at + 1] = k
+    mem[at + 2] = k
 
 
 @njit(cache=True, inline="always")
-def _unlink(cx, k):
-    orders = cx.orders
-    at = _find(cx.level_keys, orders[k, O_PRICE] * 2 + orders[k, O_SIDE])
-    prev, nxt = orders[k, O_PREV], orders[k, O_NEXT]
+def _unlink(mem, k):
+    o = _o(mem, k, 0)
+    at = _level(mem, mem[o + O_PRICE] * 2 + mem[o + O_SIDE])
+    prev, nxt = mem[o + O_PREV], mem[o + O_NEXT]
     if prev >= 0:
-        orders[prev, O_NEXT] = nxt
+        mem[_o(mem, prev, O_NEXT)] = nxt
     else:
-        cx.level_rows[at, 0] = nxt
+        mem[at + 1] = nxt
     if nxt >= 0:
-        orders[nxt, O_PREV] = prev
+        mem[_o(mem, nxt, O_PREV)] = prev
     else:
-        cx.level_rows[at, 1] = prev
+        mem[at + 2] = prev
 
 
 @njit(cache=True, inline="always")
-def _reduce(state, cx, ts, k, qty, executed):
+def _reduce(st, mem, log, ts, k, qty, executed):
     """Take ``qty`` from known order ``k`` (a cancel, a delete when it empties, or a fill)."""
     if qty <= 0:
         return
-    orders = cx.orders
-    rem = orders[k, O_REM]
+    o = _o(mem, k, 0)
+    rem = mem[o + O_REM]
     gone = qty >= rem
     kind = FK_EXECUTE if executed else (FK_DELETE if gone else FK_CANCEL)
-    _event(state, cx, ts, kind, orders[k, O_SIDE], orders[k, O_ID], orders[k, O_PRICE], qty, 0)
-    if cx.cnt[C_ERROR] != 0:
+    _event(st, mem, log, ts, kind, mem[o + O_SIDE], mem[o + O_ID], mem[o + O_PRICE], qty, 0)
+    if mem[C_ERROR] != 0:
         return
-    orders[k, O_REM] = rem - qty
+    mem[o + O_REM] = rem - qty
     if gone:
-        _unlink(cx, k)
+        _unlink(mem, k)
 
 
-@njit(cache=True, inline="always")
-def _take_known(state, cx, ts, side, price, qty, executed):
+@njit(cache=True)
+def _take_known(st, mem, log, ts, side, price, qty, executed):
     # the level holds known orders that the partial feed saw leave no trace: take from them
-    cx.cnt[C_REPAIRS] += 1
-    key = price * 2 + side
-    at = _find(cx.level_keys, key)
-    k = cx.level_rows[at, 0] if cx.level_keys[at] == key else np.int64(-1)
-    while k >= 0 and qty > 0 and cx.cnt[C_ERROR] == 0:
-        nxt = cx.orders[k, O_NEXT]
-        take = min(qty, cx.orders[k, O_REM])
-        _reduce(state, cx, ts, k, take, executed)
+    mem[C_REPAIRS] += 1
+    at = _probe(mem, mem[H_LEVELS], mem[H_LEVEL_MASK], 3, price * 2 + side)
+    k = mem[at + 1] if mem[at] == price * 2 + side else np.int64(-1)
+    while k >= 0 and qty > 0 and mem[C_ERROR] == 0:
+        nxt = mem[_o(mem, k, O_NEXT)]
+        take = min(qty, mem[_o(mem, k, O_REM)])
+        _reduce(st, mem, log, ts, k, take, executed)
         qty -= take
         k = nxt
 
@@ -233,38 +253,38 @@ def _take_known(state, cx, ts, side, price, qty, executed):
 
 
 @njit(cache=True, inline="always")
-def _remove(state, cx, ts, side, price, qty, oid, executed):
+def _remove(st, mem, log, ts, side, price, qty, oid, executed):
     """Take ``qty`` from a level, from order ``oid`` first when it is known there."""
-    k = _live(cx, oid)
-    if k >= 0 and cx.orders[k, O_SIDE] == side and cx.orders[k, O_PRICE] == price:
-        take = min(qty, cx.orders[k, O_REM])
-        _reduce(state, cx, ts, k, take, executed)
+    k = _live(mem, oid)
+    if k >= 0 and mem[_o(mem, k, O_SIDE)] == side and mem[_o(mem, k, O_PRICE)] == price:
+        take = min(qty, mem[_o(mem, k, O_REM)])
+        _reduce(st, mem, log, ts, k, take, executed)
         qty -= take
     elif k != -1:
-        cx.cnt[C_STALE] += 1
+        mem[C_STALE] += 1
     else:
-        cx.cnt[C_UNKNOWN] += 1
+        mem[C_UNKNOWN] += 1
     if qty <= 0:
         return
-    short = _adjust(state, cx, ts, side, price, -qty, executed)
+    short = _adjust(st, mem, log, ts, side, price, -qty, executed)
     if executed and qty - short > 0:
-        _event(state, cx, ts, FK_TRADE, 1 - side, oid, price, qty - short, np.int64(4))
+        _event(st, mem, log, ts, FK_TRADE, 1 - side, oid, price, qty - short, np.int64(4))
     if short > 0:
-        _take_known(state, cx, ts, side, price, short, executed)
+        _take_known(st, mem, log, ts, side, price, short, executed)
 
 
 @njit(cache=True, inline="always")
-def _message(state, cx, ts, kind, oid, size, price, direction):
+def _message(st, mem, log, ts, kind, oid, size, price, direction):
     side = np.int64(0) if direction == 1 else np.int64(1)
     if kind == 1:
-        if _live(cx, oid) >= 0 or oid >= ANON:
-            _adjust(state, cx, ts, side, price, size, False)
+        if _live(mem, oid) >= 0 or oid >= ANON:
+            _adjust(st, mem, log, ts, side, price, size, False)
         else:
-            _add(state, cx, ts, oid, side, price, size)
+            _add(st, mem, log, ts, oid, side, price, size)
     elif kind == 2 or kind == 3 or kind == 4:
-        _remove(state, cx, ts, side, price, size, oid, kind == 4)
+        _remove(st, mem, log, ts, side, price, size, oid, kind == 4)
     elif (kind == 5 or kind == 6) and size > 0 and price > 0:
-        _event(state, cx, ts, FK_TRADE, 1 - side, oid, price, size, kind)
+        _event(st, mem, log, ts, FK_TRADE, 1 - side, oid, price, size, kind)
 
 
 # -- the orderbook file -------------------------------------------------------------------------
@@ -290,18 +310,23 @@ def _worse(side, price, bound):
 
 
 @njit(cache=True)
-def _prices_until(state, side, bounded, last):
-    """Return the book's prices on ``side``, best first, down to ``last`` (all if unbounded)."""
-    n = 16
+def _prices_until(state, side, bounded, last, scratch):
+    """Return (rows, k): the book's ``side`` prices, best first, down to ``last``.
+
+    Prices are ``rows[:k, 0]`` (all of the side if not ``bounded``); ``rows`` is ``scratch``
+    unless more rows were needed.
+    """
+    buf = scratch
+    n = len(scratch)
     while True:
-        buf = np.empty((n, 3), np.int64)
         got = book_levels(state, side, n, buf)
         if got < n or (bounded and _worse(side, buf[n - 1, 0], last)):
             k = 0
             while k < got and not (bounded and _worse(side, buf[k, 0], last)):
                 k += 1
-            return buf[:k, 0].copy()
+            return buf, k
         n *= 4
+        buf = np.empty((n, 3), np.int64)
 
 
 @njit(cache=True, inline="always")
@@ -313,46 +338,50 @@ def _shown(vis, n, price):
 
 
 @njit(cache=True, inline="always")
-def _set_level(state, cx, ts, side, price, qty):
+def _set_level(st, mem, log, ts, side, price, qty):
     """Make a level hold ``qty`` (a reveal from the orderbook file)."""
-    have = level_of(state, side, price)[0]
+    have = level_of(st, side, price)[0]
     if have == qty:
         return
-    cx.cnt[C_REVEALS] += 1
-    short = _adjust(state, cx, ts, side, price, qty - have, False)
+    mem[C_REVEALS] += 1
+    short = _adjust(st, mem, log, ts, side, price, qty - have, False)
     if qty < have and short > 0:
-        _take_known(state, cx, ts, side, price, short, False)
-        cx.cnt[C_REPAIRS] -= 1  # a reveal, not a repair
+        _take_known(st, mem, log, ts, side, price, short, False)
+        mem[C_REPAIRS] -= 1  # a reveal, not a repair
 
 
 @njit(cache=True)
-def _window(state, cx, ts, row, side, nlev, vis, bound, bounded_below):
+def _window(st, mem, log, ts, row, side, nlev, vis, bound, bounded_below, scratch):
     """Set the levels of ``row``'s side (only those worse than ``bound`` if bounded_below)."""
     n = _visible(row, side, nlev, vis)
+    if bounded_below and n == nlev and not _worse(side, vis[n - 1, 0], bound):
+        return  # the window reaches no deeper than before: nothing entered it from below
     for j in range(n):
         if not bounded_below or _worse(side, vis[j, 0], bound):
-            _set_level(state, cx, ts, side, vis[j, 0], vis[j, 1])
+            _set_level(st, mem, log, ts, side, vis[j, 0], vis[j, 1])
     last = vis[n - 1, 0] if n == nlev else np.int64(0)
-    for price in _prices_until(state, side, n == nlev, last):
+    rows, k = _prices_until(st, side, n == nlev, last, scratch)
+    for j in range(k):
+        price = rows[j, 0]
         if (not bounded_below or _worse(side, price, bound)) and not _shown(vis, n, price):
-            _set_level(state, cx, ts, side, price, np.int64(0))
+            _set_level(st, mem, log, ts, side, price, np.int64(0))
 
 
 @njit(cache=True)
-def _reveal(state, cx, ts, prev, row, nlev, vis):
+def _reveal(st, mem, log, ts, prev, row, nlev, vis, scratch):
     # levels that were below the previous row's window take the file's quantity now
     for side in range(2):
         n = _visible(prev, side, nlev, vis)
         if n < nlev:
             continue  # the whole side was visible: nothing can be revealed
-        _window(state, cx, ts, row, np.int64(side), nlev, vis, vis[n - 1, 0], True)
+        _window(st, mem, log, ts, row, np.int64(side), nlev, vis, vis[n - 1, 0], True, scratch)
 
 
 @njit(cache=True)
-def _resync(state, cx, ts, row, nlev, vis):
+def _resync(st, mem, log, ts, row, nlev, vis, scratch):
     # make the whole visible window equal to the file row (after a mismatch)
     for side in range(2):
-        _window(state, cx, ts, row, np.int64(side), nlev, vis, np.int64(0), False)
+        _window(st, mem, log, ts, row, np.int64(side), nlev, vis, np.int64(0), False, scratch)
 
 
 @njit(cache=True)
@@ -368,9 +397,9 @@ def top_row(state, nlev, got, buf):
 
 
 @njit(cache=True)
-def seed(state, cx, ts, kind, oid, size, price, direction, row, nlev):
+def seed(state, mem, log, ts, kind, oid, size, price, direction, row, nlev):
     """Seed the book from orderbook row 0: anonymous levels, plus message 0's own order."""
-    state = view(state)
+    st = view(state)
     side = np.int64(0) if direction == 1 else np.int64(1)
     mine = np.empty((nlev, 2), np.int64)
     n_mine = _visible(row, side, nlev, mine)
@@ -378,42 +407,44 @@ def seed(state, cx, ts, kind, oid, size, price, direction, row, nlev):
         for j in range(n_mine):
             if mine[j, 0] == price and mine[j, 1] >= size:
                 mine[j, 1] -= size
-                _add(state, cx, ts, oid, side, price, size)
+                _add(st, mem, log, ts, oid, side, price, size)
                 break
     other = np.empty((nlev, 2), np.int64)
     for s in range(2):
         vis, n = (mine, n_mine) if s == side else (other, _visible(row, s, nlev, other))
         for j in range(n):
             if vis[j, 1] > 0:
-                _adjust(state, cx, ts, np.int64(s), vis[j, 0], vis[j, 1], False)
+                _adjust(st, mem, log, ts, np.int64(s), vis[j, 0], vis[j, 1], False)
 
 
 @njit(cache=True)
-def run(state, cx, msgs, ob, nlev, check, moved, start, stop, row_ends, bad_rows, bad_got):
+def run(state, mem, log, msgs, ob, nlev, check, moved, start, stop, row_ends, bad_rows, bad_got):
     """Replay message rows ``start:stop``; answer the row a refusal stopped at, else ``stop``.
 
     ``msgs`` is (n, 6) int64 (time, type, id, size, price, direction); ``ob`` the orderbook
     file (n, 4 nlev) or an empty array. Mismatched rows (``check``) go to ``bad_rows`` and
-    ``bad_got`` and the window is then re-synchronised from the file.
+    ``bad_got`` and the window is then re-synchronised from the file. ``mem`` is the work
+    array (``new_mem``); ``log`` receives the book events applied when logging is on.
     """
-    state = view(state)
-    cnt = cx.cnt
+    st = view(state)
+    cnt = mem
     has_ob = ob.shape[0] > 0
     vis = np.empty((max(nlev, 1), 2), np.int64)
     got = np.empty(4 * max(nlev, 1), np.int64)
     buf = np.empty((2 * max(nlev, 1), 3), np.int64)
+    scratch = np.empty((nlev + 16, 3), np.int64)
     for i in range(start, stop):
         ts = msgs[i, 0]
-        _message(state, cx, ts, msgs[i, 1], msgs[i, 2], msgs[i, 3], msgs[i, 4], msgs[i, 5])
+        _message(st, mem, log, ts, msgs[i, 1], msgs[i, 2], msgs[i, 3], msgs[i, 4], msgs[i, 5])
         if has_ob:
             if moved[i]:
                 before = cnt[C_REVEALS]
-                _reveal(state, cx, ts, ob[i - 1], ob[i], nlev, vis)
+                _reveal(st, mem, log, ts, ob[i - 1], ob[i], nlev, vis, scratch)
                 if cnt[C_REVEALS] > before:
                     cnt[C_ROWS_REVEALED] += 1
             if check:
                 cnt[C_COMPARED] += 1
-                top_row(state, nlev, got, buf)
+                top_row(st, nlev, got, buf)
                 if np.array_equal(got, ob[i]):
                     cnt[C_MATCHED] += 1
                 else:
@@ -422,8 +453,8 @@ def run(state, cx, msgs, ob, nlev, check, moved, start, stop, row_ends, bad_rows
                         bad_rows[m] = i
                         bad_got[m] = got
                     cnt[C_MISMATCHES] = m + 1
-                    _resync(state, cx, ts, ob[i], nlev, vis)
-        if cx.log_on:
+                    _resync(st, mem, log, ts, ob[i], nlev, vis, scratch)
+        if mem[C_LOG_ON]:
             row_ends[i] = cnt[C_LOG]
         if cnt[C_ERROR] != 0:
             return i

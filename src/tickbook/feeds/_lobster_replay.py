@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from numba.typed import List
 
 from tickbook.book import BOOK_EVENT_DTYPE, FeedBook
 from tickbook.book import _layout as lay
@@ -49,23 +48,6 @@ def _refused(data: LobsterData, row: int, cnt: np.ndarray) -> DataError:
     )
 
 
-def _context(data: LobsterData, log: bool) -> kn.Ctx:
-    n = len(data.messages)
-    adds = int(np.count_nonzero(data.messages["type"] == 1)) + 1
-    size = kn.table_size(adds)
-    logbox = List([np.empty((n + 64 if log else 0, 7), np.int64)])
-    return kn.Ctx(
-        np.full(size, -1, np.int64),
-        np.zeros(size, np.int64),
-        np.full(size, -1, np.int64),
-        np.zeros((size, 2), np.int64),
-        np.zeros((adds, 6), np.int64),
-        np.zeros(kn.N_COUNTERS, np.int64),
-        logbox,
-        log,
-    )
-
-
 def _moved(ob: np.ndarray | None, n: int) -> np.ndarray:
     # a level can only enter the window on a row where the visible prices change
     moved = np.ones(n, np.bool_)
@@ -75,12 +57,12 @@ def _moved(ob: np.ndarray | None, n: int) -> np.ndarray:
     return moved
 
 
-def _seed(state, cx: kn.Ctx, data: LobsterData, table: np.ndarray, result, check: bool) -> None:
+def _seed(state, mem, log, data: LobsterData, table: np.ndarray, result, check: bool) -> None:
     ob, levels = data.orderbook, data.levels
     t, kind, oid, size, price, direction = table[0].tolist()
-    kn.seed(state, cx, t, kind, oid, size, price, direction, ob[0], levels)
-    if cx.cnt[kn.C_ERROR]:
-        raise _refused(data, 0, cx.cnt)
+    kn.seed(state, mem, log, t, kind, oid, size, price, direction, ob[0], levels)
+    if mem[kn.C_ERROR]:
+        raise _refused(data, 0, mem)
     if check:
         got = np.empty(4 * levels, np.int64)
         kn.top_row(state, levels, got, np.empty((2 * levels, 3), np.int64))
@@ -92,6 +74,18 @@ def run_replay(
     data: LobsterData, check: bool, log: bool, progress: Callable[[int], None] | None
 ) -> LobsterReplay:
     """Replay ``data`` (see ``replay_lobster``)."""
+    n = len(data.messages)
+    capacity = 2 * n + 1024
+    while True:
+        result, mem, events = _replay(data, check, log, progress, capacity)
+        if mem[kn.C_LOG] <= capacity:
+            break
+        capacity = int(mem[kn.C_LOG])  # the log ran out (rare): again, with exactly enough room
+    _fill(result, mem, data, events if log else None)
+    return result
+
+
+def _replay(data, check, log, progress, capacity):
     msgs, ob, levels = data.messages, data.orderbook, data.levels
     n = len(msgs)
     table = np.empty((n, 6), np.int64)
@@ -100,60 +94,59 @@ def run_replay(
     has_ob = ob is not None and n > 0
     book = FeedBook(order_capacity=4096)
     result = LobsterReplay(book, levels)
-    cx = _context(data, log)
+    mem = kn.new_mem(int(np.count_nonzero(msgs["type"] == 1)) + 1, log)
+    events = np.empty((capacity if log else 0, 7), np.int64)
     state = book._st
-    row_ends = np.zeros(n if log else 0, np.int64)
-    start = 0
+    result.row_ends = np.zeros(n if log else 0, np.int64)
     if has_ob:
-        _seed(state, cx, data, table, result, check)
-        start = 1
+        _seed(state, mem, events, data, table, result, check)
         if log:
-            row_ends[0] = cx.cnt[kn.C_LOG]
+            result.row_ends[0] = mem[kn.C_LOG]
     obarr = np.ascontiguousarray(ob) if has_ob else np.zeros((0, 4), np.int64)
     bad_rows = np.zeros(kn.MAX_MISMATCHES, np.int64)
     bad_got = np.zeros((kn.MAX_MISMATCHES, 4 * max(levels, 1)), np.int64)
     moved = _moved(ob, n)
     step = CHUNK if progress is not None else max(n, 1)
-    i = start
+    i = 1 if has_ob else 0
     while i < n:
         stop = min(n, i + step)
         at = kn.run(
-            state, cx, table, obarr, levels, check and has_ob, moved, i, stop, row_ends,
-            bad_rows, bad_got,
+            state, mem, events, table, obarr, levels, check and has_ob, moved, i, stop,
+            result.row_ends, bad_rows, bad_got,
         )  # fmt: skip
-        if cx.cnt[kn.C_ERROR]:
-            raise _refused(data, int(at), cx.cnt)
+        if mem[kn.C_ERROR]:
+            raise _refused(data, int(at), mem)
         i = stop
         if progress is not None:
             progress(i)
-    _fill(result, cx, data, start, bad_rows, bad_got, row_ends if log else None)
     if progress is not None and n == 0:
         progress(0)
-    return result
-
-
-def _fill(result, cx, data, start, bad_rows, bad_got, row_ends) -> None:
-    cnt = cx.cnt
-    msgs = data.messages
-    result.rows = len(msgs)
-    result.rows_compared += int(cnt[kn.C_COMPARED])
-    result.rows_matched += int(cnt[kn.C_MATCHED])
-    result.reveals = int(cnt[kn.C_REVEALS])
-    result.rows_revealed = int(cnt[kn.C_ROWS_REVEALED])
-    result.unknown_orders = int(cnt[kn.C_UNKNOWN])
-    result.stale_orders = int(cnt[kn.C_STALE])
-    result.repairs = int(cnt[kn.C_REPAIRS])
-    halts = msgs[start:][msgs["type"][start:] == 7]
-    result.halts = list(zip(halts["time_ns"].tolist(), halts["price"].tolist(), strict=True))
-    kept = min(int(cnt[kn.C_MISMATCHES]), kn.MAX_MISMATCHES)
+    kept = min(int(mem[kn.C_MISMATCHES]), kn.MAX_MISMATCHES)
     result.mismatches = [
-        (int(r), data.orderbook[r].tolist(), bad_got[m].tolist())
+        (int(r), ob[r].tolist(), bad_got[m].tolist())
         for m, r in enumerate(bad_rows[:kept].tolist())
     ]
-    if row_ends is not None:
-        raw = cx.logbox[0][: cnt[kn.C_LOG]]
-        events = np.zeros(len(raw), BOOK_EVENT_DTYPE)
-        for j, name in enumerate(BOOK_EVENT_DTYPE.names):
-            events[name] = raw[:, j]
-        result.events = events
-        result.row_ends = row_ends
+    return result, mem, events
+
+
+def _fill(result: LobsterReplay, mem: np.ndarray, data: LobsterData, raw) -> None:
+    msgs = data.messages
+    start = 1 if data.orderbook is not None and len(msgs) else 0
+    result.rows = len(msgs)
+    result.rows_compared += int(mem[kn.C_COMPARED])
+    result.rows_matched += int(mem[kn.C_MATCHED])
+    result.reveals = int(mem[kn.C_REVEALS])
+    result.rows_revealed = int(mem[kn.C_ROWS_REVEALED])
+    result.unknown_orders = int(mem[kn.C_UNKNOWN])
+    result.stale_orders = int(mem[kn.C_STALE])
+    result.repairs = int(mem[kn.C_REPAIRS])
+    halts = msgs[start:][msgs["type"][start:] == 7]
+    result.halts = list(zip(halts["time_ns"].tolist(), halts["price"].tolist(), strict=True))
+    if raw is None:
+        result.row_ends = None
+        return
+    raw = raw[: mem[kn.C_LOG]]
+    events = np.zeros(len(raw), BOOK_EVENT_DTYPE)
+    for j, name in enumerate(BOOK_EVENT_DTYPE.names):
+        events[name] = raw[:, j]
+    result.events = events
