@@ -258,7 +258,7 @@ def test_values_beyond_int64_name_line_and_column(tmp_path, line, field, value):
 def test_orderbook_values_beyond_int64_name_line_and_column(tmp_path):
     m, o = tmp_path / "m.csv", tmp_path / "o.csv"
     m.write_text("34200.0,1,1,1,100,1\n34200.1,1,2,1,100,1\n")
-    o.write_text("200,1,100,1\n200,1,100,9999999999999999999\n")
+    o.write_text("200,1,100,1\n-9223372036854775808,1,100,9999999999999999999\n")
     with pytest.raises(DataError, match="line 2") as info:
         load_lobster(m, o)
     assert (info.value.field, info.value.value) == ("bid_size_1", "9999999999999999999")

@@ -109,7 +109,7 @@ def _out_of_range(path: str, what: str, rows: list[list[str]], names: tuple) -> 
     # the first value beyond int64 (the fast conversion failed): name its line and column
     for n, row in enumerate(rows):
         for name, text in zip(names, row, strict=False):
-            if abs(int(text)) > _INT64_MAX:
+            if not -_INT64_MAX - 1 <= int(text) <= _INT64_MAX:
                 return DataError(
                     f"corrupt LOBSTER {what} {path!r}: line {n + 1}, `{name}` is {text}, "
                     "beyond a 64-bit integer",
