@@ -291,12 +291,15 @@ def _message(st, mem, log, ts, kind, oid, size, price, direction):
 
 
 @njit(cache=True, inline="always")
-def _visible(row, side, nlev, out):
-    """Write the (price, qty) of one side's non-empty levels of ``row`` into ``out``; count."""
+def _visible(ob, r, side, nlev, out):
+    """Write the (price, qty) of one side's non-empty levels of ``ob[r]`` into ``out``; count.
+
+    Rows are read in place (``ob[r, c]``): a row view would cost a reference count.
+    """
     n = 0
     col = 2 * (1 - side)
     for k in range(nlev):
-        price, qty = row[4 * k + col], row[4 * k + col + 1]
+        price, qty = ob[r, 4 * k + col], ob[r, 4 * k + col + 1]
         if qty > 0 and price != EMPTY_ASK and price != EMPTY_BID:
             out[n, 0] = price
             out[n, 1] = qty
@@ -351,9 +354,9 @@ def _set_level(st, mem, log, ts, side, price, qty):
 
 
 @njit(cache=True)
-def _window(st, mem, log, ts, row, side, nlev, vis, bound, bounded_below, scratch):
-    """Set the levels of ``row``'s side (only those worse than ``bound`` if bounded_below)."""
-    n = _visible(row, side, nlev, vis)
+def _window(st, mem, log, ts, ob, r, side, nlev, vis, bound, bounded_below, scratch):
+    """Set the levels of ``ob[r]``'s side (only those worse than ``bound`` if bounded_below)."""
+    n = _visible(ob, r, side, nlev, vis)
     if bounded_below and n == nlev and not _worse(side, vis[n - 1, 0], bound):
         return  # the window reaches no deeper than before: nothing entered it from below
     for j in range(n):
@@ -368,41 +371,50 @@ def _window(st, mem, log, ts, row, side, nlev, vis, bound, bounded_below, scratc
 
 
 @njit(cache=True)
-def _reveal(st, mem, log, ts, prev, row, nlev, vis, scratch):
+def _reveal(st, mem, log, ts, ob, r, nlev, vis, scratch):
     # levels that were below the previous row's window take the file's quantity now
     for side in range(2):
-        n = _visible(prev, side, nlev, vis)
+        n = _visible(ob, r - 1, side, nlev, vis)
         if n < nlev:
             continue  # the whole side was visible: nothing can be revealed
-        _window(st, mem, log, ts, row, np.int64(side), nlev, vis, vis[n - 1, 0], True, scratch)
+        bound = vis[n - 1, 0]
+        _window(st, mem, log, ts, ob, r, np.int64(side), nlev, vis, bound, True, scratch)
 
 
 @njit(cache=True)
-def _resync(st, mem, log, ts, row, nlev, vis, scratch):
+def _resync(st, mem, log, ts, ob, r, nlev, vis, scratch):
     # make the whole visible window equal to the file row (after a mismatch)
     for side in range(2):
-        _window(st, mem, log, ts, row, np.int64(side), nlev, vis, np.int64(0), False, scratch)
+        _window(st, mem, log, ts, ob, r, np.int64(side), nlev, vis, np.int64(0), False, scratch)
 
 
 @njit(cache=True)
-def top_row(state, nlev, got, buf):
+def top_row(state, nlev, got, bids, asks):
     """Write the book's top ``nlev`` levels into ``got`` laid out as an orderbook-file row."""
-    nb = book_levels(state, 0, nlev, buf[:nlev])
-    na = book_levels(state, 1, nlev, buf[nlev:])
+    nb = book_levels(state, 0, nlev, bids)
+    na = book_levels(state, 1, nlev, asks)
     for k in range(nlev):
-        got[4 * k] = buf[nlev + k, 0] if k < na else EMPTY_ASK
-        got[4 * k + 1] = buf[nlev + k, 1] if k < na else 0
-        got[4 * k + 2] = buf[k, 0] if k < nb else EMPTY_BID
-        got[4 * k + 3] = buf[k, 1] if k < nb else 0
+        got[4 * k] = asks[k, 0] if k < na else EMPTY_ASK
+        got[4 * k + 1] = asks[k, 1] if k < na else 0
+        got[4 * k + 2] = bids[k, 0] if k < nb else EMPTY_BID
+        got[4 * k + 3] = bids[k, 1] if k < nb else 0
+
+
+@njit(cache=True, inline="always")
+def _same(got, ob, r):
+    for c in range(len(got)):  # noqa: SIM110 (a loop compiles; a generator does not)
+        if got[c] != ob[r, c]:
+            return False
+    return True
 
 
 @njit(cache=True)
-def seed(state, mem, log, ts, kind, oid, size, price, direction, row, nlev):
+def seed(state, mem, log, ts, kind, oid, size, price, direction, ob, nlev):
     """Seed the book from orderbook row 0: anonymous levels, plus message 0's own order."""
     st = view(state)
     side = np.int64(0) if direction == 1 else np.int64(1)
     mine = np.empty((nlev, 2), np.int64)
-    n_mine = _visible(row, side, nlev, mine)
+    n_mine = _visible(ob, 0, side, nlev, mine)
     if kind == 1 and size > 0 and oid < ANON:
         for j in range(n_mine):
             if mine[j, 0] == price and mine[j, 1] >= size:
@@ -411,7 +423,7 @@ def seed(state, mem, log, ts, kind, oid, size, price, direction, row, nlev):
                 break
     other = np.empty((nlev, 2), np.int64)
     for s in range(2):
-        vis, n = (mine, n_mine) if s == side else (other, _visible(row, s, nlev, other))
+        vis, n = (mine, n_mine) if s == side else (other, _visible(ob, 0, s, nlev, other))
         for j in range(n):
             if vis[j, 1] > 0:
                 _adjust(st, mem, log, ts, np.int64(s), vis[j, 0], vis[j, 1], False)
@@ -430,8 +442,9 @@ def run(state, mem, log, msgs, ob, nlev, check, moved, start, stop, row_ends, ba
     cnt = mem
     has_ob = ob.shape[0] > 0
     vis = np.empty((max(nlev, 1), 2), np.int64)
-    got = np.empty(4 * max(nlev, 1), np.int64)
-    buf = np.empty((2 * max(nlev, 1), 3), np.int64)
+    got = np.empty(4 * nlev, np.int64)
+    bids = np.empty((max(nlev, 1), 3), np.int64)
+    asks = np.empty((max(nlev, 1), 3), np.int64)
     scratch = np.empty((nlev + 16, 3), np.int64)
     for i in range(start, stop):
         ts = msgs[i, 0]
@@ -439,13 +452,13 @@ def run(state, mem, log, msgs, ob, nlev, check, moved, start, stop, row_ends, ba
         if has_ob:
             if moved[i]:
                 before = cnt[C_REVEALS]
-                _reveal(st, mem, log, ts, ob[i - 1], ob[i], nlev, vis, scratch)
+                _reveal(st, mem, log, ts, ob, i, nlev, vis, scratch)
                 if cnt[C_REVEALS] > before:
                     cnt[C_ROWS_REVEALED] += 1
             if check:
                 cnt[C_COMPARED] += 1
-                top_row(st, nlev, got, buf)
-                if np.array_equal(got, ob[i]):
+                top_row(st, nlev, got, bids, asks)
+                if _same(got, ob, i):
                     cnt[C_MATCHED] += 1
                 else:
                     m = cnt[C_MISMATCHES]
@@ -453,7 +466,7 @@ def run(state, mem, log, msgs, ob, nlev, check, moved, start, stop, row_ends, ba
                         bad_rows[m] = i
                         bad_got[m] = got
                     cnt[C_MISMATCHES] = m + 1
-                    _resync(st, mem, log, ts, ob[i], nlev, vis, scratch)
+                    _resync(st, mem, log, ts, ob, i, nlev, vis, scratch)
         if mem[C_LOG_ON]:
             row_ends[i] = cnt[C_LOG]
         if cnt[C_ERROR] != 0:

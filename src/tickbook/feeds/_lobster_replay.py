@@ -57,15 +57,16 @@ def _moved(ob: np.ndarray | None, n: int) -> np.ndarray:
     return moved
 
 
-def _seed(state, mem, log, data: LobsterData, table: np.ndarray, result, check: bool) -> None:
-    ob, levels = data.orderbook, data.levels
+def _seed(state, mem, log, data: LobsterData, ob, table: np.ndarray, result, check: bool) -> None:
+    levels = data.levels
     t, kind, oid, size, price, direction = table[0].tolist()
-    kn.seed(state, mem, log, t, kind, oid, size, price, direction, ob[0], levels)
+    kn.seed(state, mem, log, t, kind, oid, size, price, direction, ob, levels)
     if mem[kn.C_ERROR]:
         raise _refused(data, 0, mem)
     if check:
         got = np.empty(4 * levels, np.int64)
-        kn.top_row(state, levels, got, np.empty((2 * levels, 3), np.int64))
+        bids, asks = np.empty((levels, 3), np.int64), np.empty((levels, 3), np.int64)
+        kn.top_row(state, levels, got, bids, asks)
         result.rows_compared = 1
         result.rows_matched = int(np.array_equal(got, ob[0]))
 
@@ -98,11 +99,11 @@ def _replay(data, check, log, progress, capacity):
     events = np.empty((capacity if log else 0, 7), np.int64)
     state = book._st
     result.row_ends = np.zeros(n if log else 0, np.int64)
+    obarr = np.ascontiguousarray(ob) if has_ob else np.zeros((0, 4), np.int64)
     if has_ob:
-        _seed(state, mem, events, data, table, result, check)
+        _seed(state, mem, events, data, obarr, table, result, check)
         if log:
             result.row_ends[0] = mem[kn.C_LOG]
-    obarr = np.ascontiguousarray(ob) if has_ob else np.zeros((0, 4), np.int64)
     bad_rows = np.zeros(kn.MAX_MISMATCHES, np.int64)
     bad_got = np.zeros((kn.MAX_MISMATCHES, 4 * max(levels, 1)), np.int64)
     moved = _moved(ob, n)
