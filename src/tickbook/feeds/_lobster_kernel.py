@@ -80,17 +80,17 @@ def table_size(n: int) -> int:
     return size
 
 
-def new_mem(n_orders: int, log: bool) -> np.ndarray:
-    """Return a work array for a replay that adds at most ``n_orders`` orders."""
-    size = table_size(n_orders)
+def new_mem(n_orders: int, n_levels: int, log: bool) -> np.ndarray:
+    """Return a work array for a replay adding at most ``n_orders`` orders at ``n_levels``."""
+    size, level_size = table_size(n_orders), table_size(n_levels)
     ids = HEADER
     levels = ids + 2 * size
-    orders = levels + 3 * size
+    orders = levels + 3 * level_size
     mem = np.full(orders + 6 * n_orders, -1, np.int64)
     mem[:HEADER] = 0
     mem[C_LOG_ON] = int(log)
     mem[H_IDS], mem[H_ID_MASK] = ids, size - 1
-    mem[H_LEVELS], mem[H_LEVEL_MASK] = levels, size - 1
+    mem[H_LEVELS], mem[H_LEVEL_MASK] = levels, level_size - 1
     mem[H_ORDERS], mem[H_ORDER_CAP] = orders, n_orders
     return mem
 

@@ -95,7 +95,9 @@ def _replay(data, check, log, progress, capacity):
     has_ob = ob is not None and n > 0
     book = FeedBook(order_capacity=4096)
     result = LobsterReplay(book, levels)
-    mem = kn.new_mem(int(np.count_nonzero(msgs["type"] == 1)) + 1, log)
+    adds = msgs[msgs["type"] == 1]  # only submissions add orders (and so levels of them)
+    keys = adds["price"].astype(np.int64) * 2 + (adds["direction"] == -1)
+    mem = kn.new_mem(len(adds) + 1, len(np.unique(keys)) + 1, log)
     events = np.empty((capacity if log else 0, 7), np.int64)
     state = book._st
     result.row_ends = np.zeros(n if log else 0, np.int64)
