@@ -1,5 +1,10 @@
 """Feeds: ITCH 5.0 parsing and replay into books, LOBSTER replay, against installed ITCH peers.
 
+LOBSTER rows: the AMZN day (level 1) replayed by the compiled kernel, with and without the
+row-by-row check against its orderbook file, and the book events that replay applied run
+again through ``FeedBook.apply`` (the floor: the same book work with no LOBSTER decisions).
+``extras`` sets LOBSTER replay per row beside ITCH replay per message (issue 17: <= 2x).
+
 The ITCH workload is a synthetic but valid order flow over 200 stocks, written by our encoder:
 adds (some with MPID), deletes, partial executions, executions with price, partial cancels,
 replaces and hidden trade prints, in the proportions of a NASDAQ day (adds and deletes
@@ -195,17 +200,33 @@ def _count(path: Path) -> int:
     return read_itch(path, types=["S"]).n_messages
 
 
-def _lobster_case(quick: bool) -> Case:
-    from tickbook.feeds import load_lobster, replay_lobster
+def _amzn():
+    from tickbook.feeds import load_lobster
 
     root = Path(__file__).resolve().parents[1] / "data" / "feeds" / "lobster"
-    data = load_lobster(
+    return load_lobster(
         root / "AMZN_2012-06-21_34200000_57600000_message_1.csv",
         root / "AMZN_2012-06-21_34200000_57600000_orderbook_1.csv",
     )
-    runners = {"tickbook": lambda: replay_lobster(data)}
-    return Case("feeds", "LOBSTER AMZN day replay (57,515 rows)", len(data.messages), runners,
-                unit="msg", repeat=2 if quick else 3)  # fmt: skip
+
+
+def _lobster_cases(quick: bool) -> list[Case]:
+    from tickbook.book import FeedBook
+    from tickbook.feeds import replay_lobster
+
+    data = _amzn()
+    n = len(data.messages)
+    events = replay_lobster(data, log=True).events
+    repeat = 3 if quick else 5
+    return [
+        Case("feeds", f"LOBSTER AMZN day replay ({n:,} rows), per row", n,
+             {"tickbook": lambda: replay_lobster(data)}, unit="msg", repeat=repeat),
+        Case("feeds", f"LOBSTER AMZN day replay --check ({n:,} rows), per row", n,
+             {"tickbook": lambda: replay_lobster(data, check=True)}, unit="msg", repeat=repeat),
+        Case("feeds", f"the same day's {len(events):,} book events via FeedBook.apply, per event",
+             len(events), {"tickbook": lambda: FeedBook(4096).apply(events)}, unit="msg",
+             repeat=repeat),
+    ]  # fmt: skip
 
 
 def cases(quick: bool) -> list[Case]:
@@ -244,7 +265,7 @@ def cases(quick: bool) -> list[Case]:
             target=">= 5M msg/s",
             repeat=repeat,
         ),
-        _lobster_case(quick),
+        *_lobster_cases(quick),
     ]
 
 
@@ -274,6 +295,22 @@ def extras(quick: bool) -> list[dict]:
                 "tickbook": f"{size / seconds / 1e6:,.0f} MB/s, {n / seconds / 1e6:.2f} M msg/s",
                 "nanobook": "",
                 "target": target,
+            }
+        )
+    from tickbook.feeds import replay_lobster
+
+    data = _amzn()
+    itch = _best(lambda: _tickbook_replay(path), 3) / n
+    for label, check in (("", False), (" --check", True)):
+        run = lambda check=check: replay_lobster(data, check=check)  # noqa: E731
+        lobster = _best(run, 3) / len(data.messages)
+        rows.append(
+            {
+                "metric": f"LOBSTER replay{label} per row vs ITCH replay per message",
+                "tickbook": f"{lobster * 1e9:,.0f} ns vs {itch * 1e9:,.0f} ns: "
+                f"{lobster / itch:.2f}x the ITCH cost",
+                "nanobook": "",
+                "target": "<= 2x (issue 17)",
             }
         )
     return rows

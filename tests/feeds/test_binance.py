@@ -1,4 +1,3 @@
-import contextlib
 import gzip
 from decimal import Decimal
 
@@ -158,10 +157,156 @@ def test_corrupt_recording_lines_name_the_line(tmp_path):
         list(read_depth_recording(path))
 
 
-_price = st.one_of(st.text(max_size=6), st.decimals(0, 100, places=3).map(str), st.integers())
+def _state(book):
+    """Everything a refused message must leave as it was."""
+    snap = book.book.depth(100_000)
+    return (
+        snap.bid_array.tolist(),
+        snap.ask_array.tolist(),
+        book.last_update_id,
+        book._first,
+        list(book._buffer),
+        repr(book.stats),
+        book.book.order_count(),
+    )
 
 
-@settings(max_examples=80, deadline=None)
+_BAD_LEVELS = [
+    (["99999999999999999.00", "1"], "price"),  # beyond the book's price range
+    (["1" * 40, "1"], "price"),  # 40 digits: bounded before converting
+    (["1.00", "1" * 25], "qty"),
+    (["1.00", "99999999999.000"], "qty"),  # beyond the book's quantity range
+    (["1.005", "1"], "price"),  # off the tick grid
+    (["0.00", "1"], "price"),
+    (["1e5", "1"], "price"),
+    ([1.5, "1"], "price"),
+    (["1.00"], "b"),
+]
+
+
+@pytest.mark.parametrize(("level", "field"), _BAD_LEVELS)
+def test_a_snapshot_with_one_bad_level_changes_nothing(level, field):
+    book = DepthBook("0.01", "0.001")
+    book.on_snapshot({"lastUpdateId": 10, "bids": [["1.00", "2"]], "asks": [["1.10", "3"]]})
+    book.on_diff(_diff(11, 12, bids=[("0.99", "1")]))
+    before = _state(book)
+    good = [[f"1.{k:02d}", "1"] for k in range(20, 30)]
+    bad = {"lastUpdateId": 50, "bids": [["0.50", "1"], ["0.40", "1"]], "asks": [*good, level]}
+    if field == "b":
+        field = "asks"
+
+    with pytest.raises(DataError) as info:
+        book.on_snapshot(bad)
+
+    assert info.value.field == field
+    assert _state(book) == before
+
+
+@pytest.mark.parametrize(("level", "field"), _BAD_LEVELS)
+def test_a_diff_with_one_bad_level_changes_nothing(level, field):
+    book = DepthBook("0.01", "0.001")
+    book.on_snapshot({"lastUpdateId": 10, "bids": [["1.00", "2"]], "asks": [["1.10", "3"]]})
+    before = _state(book)
+
+    with pytest.raises(DataError) as info:
+        book.on_diff(_diff(11, 12, bids=[("1.00", "0"), ("0.98", "4")], asks=[level]))
+
+    assert info.value.field == ("a" if field == "b" else field)
+    assert _state(book) == before
+
+
+def test_a_bad_event_is_refused_before_it_is_buffered():
+    book = DepthBook("0.01", "0.001")
+    book.on_diff(_diff(5, 6, bids=[("1.00", "1")]))
+    before = _state(book)
+
+    with pytest.raises(DataError, match="price"):
+        book.on_diff(_diff(7, 8, bids=[("1" * 40, "1")]))
+
+    assert _state(book) == before
+    assert book.on_snapshot({"lastUpdateId": 5, "bids": [], "asks": []}) is True
+    assert book.top() == ((100, 1000), None)
+
+
+def test_update_ids_must_be_64_bit():
+    book = DepthBook("0.01", "0.001")
+    with pytest.raises(DataError, match="lastUpdateId") as info:
+        book.on_snapshot({"lastUpdateId": 1 << 64, "bids": [], "asks": []})
+    assert info.value.value == 1 << 64
+    with pytest.raises(DataError, match="`U`"):
+        book.on_diff({"U": True, "u": 1, "b": [], "a": []})
+
+
+def test_units_are_bounded():
+    for bad in ("1e-999999", "1" * 50, "0", "1e30", float("nan")):
+        with pytest.raises(ValidationError, match="tick_size"):
+            DepthBook(bad, "1")
+
+
+def test_recording_errors_name_the_file_and_line(tmp_path):
+    with pytest.raises(ValidationError, match="cannot open") as info:
+        read_depth_recording(tmp_path / "missing.gz")
+    assert info.value.field == "path"
+
+    body = "".join(f'{n} {{"lastUpdateId": {n}, "bids": [], "asks": []}}\n' for n in range(200))
+    cut = tmp_path / "cut.gz"
+    cut.write_bytes(gzip.compress(body.encode())[:-30])
+    with pytest.raises(DataError, match="cannot read past line") as info:
+        list(read_depth_recording(cut))
+    assert info.value.field == "line"
+
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b'1 {"lastUpdateId": 1, "bids": [], "asks": []}\n2 {"x": "\xe9"}\n')
+    with pytest.raises(DataError, match="line 2 is not UTF-8") as info:
+        list(read_depth_recording(latin))
+    assert info.value.value == 2
+
+    deep = tmp_path / "deep.txt"
+    deep.write_text("1 " + "[" * 50_000 + "\n")
+    with pytest.raises(DataError, match="line 1"):
+        list(read_depth_recording(deep))
+    huge = tmp_path / "huge.txt"
+    huge.write_text("1" * 5000 + ' {"lastUpdateId": 1}\n')
+    with pytest.raises(DataError, match="line 1"):
+        list(read_depth_recording(huge))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_truncated_or_flipped_recordings_parse_or_name_the_line(tmp_path_factory, data):
+    lines = [
+        '1 {"lastUpdateId": 5, "bids": [["1.00", "1"]], "asks": []}',
+        '2 {"stream": "btcusdt@depth", "data": {"U": 6, "u": 7, "b": [], "a": []}}',
+        '3 {"stream": "btcusdt@trade", "data": {"p": "1.00"}}',
+    ]
+    raw = bytearray("\n".join(lines * 3).encode() + b"\n")
+    if data.draw(st.booleans()):
+        raw = bytearray(gzip.compress(bytes(raw)))
+    for _ in range(data.draw(st.integers(0, 3))):
+        raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    raw = raw[: data.draw(st.integers(0, len(raw)))]
+    path = tmp_path_factory.mktemp("rec") / "r.bin"
+    path.write_bytes(bytes(raw))
+
+    try:
+        records = list(read_depth_recording(path))
+    except DataError as error:
+        assert error.field == "line"
+        assert f"line {error.value}" in str(error) or f"past line {error.value - 1}" in str(error)
+    else:
+        assert all(kind in {"snapshot", "depth", "trade"} or kind for _, kind, _ in records)
+
+
+_price = st.one_of(
+    st.text(max_size=6),
+    st.decimals(0, 100, places=3).map(str),
+    st.integers(),
+    st.sampled_from(["99999999999999999.00", "1" * 40, "1.005"]),
+)
+_FIELDS = {"U", "u", "b", "a", "price", "qty"}
+
+
+@settings(max_examples=120, deadline=None)
 @given(
     st.lists(
         st.fixed_dictionaries(
@@ -176,10 +321,16 @@ _price = st.one_of(st.text(max_size=6), st.decimals(0, 100, places=3).map(str), 
     ),
     st.integers(0, 30),
 )
-def test_random_events_never_crash(events, last):
+def test_random_events_apply_or_change_nothing(events, last):
     book = DepthBook("0.01", "0.001")
-    with contextlib.suppress(TickbookError):
-        book.on_snapshot({"lastUpdateId": last, "bids": [["1.00", "1"]], "asks": []})
+    book.on_snapshot({"lastUpdateId": last, "bids": [["1.00", "1"]], "asks": []})
     for event in events:
-        with contextlib.suppress(TickbookError):
+        before = _state(book)
+        try:
             book.on_diff(event)
+        except TickbookError as error:
+            assert isinstance(error, DataError)
+            assert error.field in _FIELDS
+            assert _state(book) == before
+        bid, ask = book.best_bid_ask()
+        assert (bid is None or bid > 0) and (ask is None or ask > 0)

@@ -1,6 +1,6 @@
-import contextlib
 import gzip
 import io
+import zlib
 
 import numpy as np
 import pytest
@@ -8,7 +8,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tickbook.core import DataError, TickbookError, ValidationError
-from tickbook.feeds import ITCH_MESSAGES, encode_itch, encode_message, iter_itch, read_itch
+from tickbook.feeds import (
+    ITCH_MESSAGES,
+    encode_itch,
+    encode_message,
+    iter_itch,
+    read_itch,
+    replay_itch,
+)
 
 from .conftest import ITCH_SAMPLE
 from .itch_strategies import itch_message, tables_of
@@ -179,28 +186,71 @@ def test_random_messages_round_trip(messages, chunk):
             assert row[name] == value
 
 
+_WHERE = {"message_type", "length", "offset", "side"}
+
+
+def _assert_names_where(error: TickbookError) -> None:
+    assert isinstance(error, DataError), repr(error)
+    assert error.field in _WHERE
+    assert error.value is not None
+    assert "offset" in str(error)
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.binary(max_size=400), st.integers(64, 256))
 def test_random_bytes_give_data_or_a_data_error(blob, chunk):
-    with contextlib.suppress(DataError):
+    try:
         read_itch(io.BytesIO(blob), chunk_bytes=chunk)
+    except TickbookError as error:
+        _assert_names_where(error)
 
 
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(itch_message(), min_size=1, max_size=10),
+    st.booleans(),
     st.data(),
 )
-def test_mutated_files_never_crash(messages, data):
+def test_mutated_files_parse_or_name_the_offset(messages, gzipped, data):
     raw = bytearray(encode_itch(tables_of(messages)))
-    for _ in range(data.draw(st.integers(1, 4))):
+    if gzipped:
+        raw = bytearray(gzip.compress(bytes(raw)))
+    for _ in range(data.draw(st.integers(0, 4))):
         pos = data.draw(st.integers(0, len(raw) - 1))
         raw[pos] = data.draw(st.integers(0, 255))
     cut = data.draw(st.integers(0, len(raw)))
     try:
         read_itch(io.BytesIO(bytes(raw[:cut])), chunk_bytes=64)
+        replay_itch(io.BytesIO(bytes(raw[:cut])), chunk_bytes=64)
     except TickbookError as error:
-        assert isinstance(error, DataError)
+        _assert_names_where(error)
+
+
+class _BrokenGzip(io.BytesIO):
+    """A stream that fails the way a gzip corrupted mid-stream does, after ``good`` bytes."""
+
+    def __init__(self, data: bytes, good: int) -> None:
+        super().__init__(data[:good])
+
+    def readinto(self, view) -> int:
+        got = super().readinto(view)
+        if got == 0:
+            raise zlib.error("Error -3 while decompressing data: invalid distance too far back")
+        return got
+
+
+def test_gzip_corrupted_mid_stream_is_a_data_error(itch_sample_bytes):
+    with pytest.raises(DataError, match="cannot read ITCH data after byte offset") as info:
+        read_itch(_BrokenGzip(itch_sample_bytes, 5_000), chunk_bytes=1024)
+    assert info.value.field == "offset"
+    assert 0 < info.value.value <= 5_000
+
+    packed = bytearray(gzip.compress(itch_sample_bytes * 8))
+    for k in range(len(packed) * 3 // 4, len(packed) * 3 // 4 + 32):
+        packed[k] ^= 0x55
+    with pytest.raises(DataError) as info:  # zlib's error, or the garbage it let through
+        read_itch(io.BytesIO(bytes(packed)), chunk_bytes=1024)
+    _assert_names_where(info.value)
 
 
 def test_encoder_refuses_unknown_field_names():

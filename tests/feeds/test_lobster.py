@@ -1,9 +1,12 @@
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from tickbook.book import BOOK_EVENT_DTYPE, FeedBook
 from tickbook.core import DataError, ValidationError
 from tickbook.feeds import load_lobster, replay_lobster
-from tickbook.feeds.lobster import EMPTY_ASK, EMPTY_BID, LobsterData
+from tickbook.feeds.lobster import EMPTY_ASK, EMPTY_BID, LobsterData, _as_row
 
 from .conftest import AAPL, AMZN
 
@@ -134,22 +137,25 @@ def test_unknown_orders_are_applied_by_level(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("line", "where"),
+    ("line", "field", "value"),
     [
-        ("34200.1,9,1,1,1,1", "line 2"),
-        ("34200.1,1,1,1,1,0", "line 2"),
-        ("34200.x,1,1,1,1,1", "line 2"),
-        ("34200.1,1,1,1,1", "line 2"),
-        ("34200.1234567891,1,1,1,1,1", "line 2"),
+        ("34200.1,9,1,1,1,1", "type", "9"),
+        ("34200.1,1,1,1,1,0", "direction", "0"),
+        ("34200.x,1,1,1,1,1", "time", "34200.x"),
+        ("34200.1,1,1,1,1", "line", 2),
+        ("34200.1234567891,1,1,1,1,1", "time", "34200.1234567891"),
+        ("34200.1,1,1,-1,1,1", "size", "-1"),
+        ("34200.1,1,1,1,1,1,", "line", 2),
+        ("", "line", 2),
     ],
 )
-def test_malformed_message_rows_name_the_line(tmp_path, line, where):
+def test_malformed_message_rows_name_the_line_and_column(tmp_path, line, field, value):
     path = tmp_path / "m.csv"
-    path.write_text("34200.0,1,1,1,1,1\n" + line + "\n")
+    path.write_text("34200.0,1,1,1,1,1\n" + line + "\n34200.2,1,1,1,1,1\n")
 
-    with pytest.raises(DataError, match=where) as info:
+    with pytest.raises(DataError, match="line 2") as info:
         load_lobster(path)
-    assert info.value.field == "line"
+    assert (info.value.field, info.value.value) == (field, value)
 
 
 def test_orderbook_must_match_the_message_file(tmp_path):
@@ -172,3 +178,169 @@ def test_missing_and_binary_files_are_refused(tmp_path):
     (tmp_path / "b.csv").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(DataError, match="non-ASCII"):
         load_lobster(tmp_path / "b.csv")
+
+
+def test_amzn_counters_equal_the_python_replay_it_replaces(amzn):
+    result = replay_lobster(amzn)
+
+    # measured with the dict-based Python replay before it moved into the compiled kernel
+    assert result.reveals == 10_970
+    assert result.rows_revealed == 8_167
+    assert result.repairs == 2_654
+    assert result.stale_orders == 415
+    assert result.unknown_orders == 7_467
+
+
+def _rows_of_events(data, result):
+    # replay the logged BOOK_EVENT_DTYPE rows through FeedBook.apply, one LOBSTER row at a time
+    book = FeedBook()
+    rows, prev = [], 0
+    for end in result.row_ends.tolist():
+        answers = book.apply(result.events[prev:end])
+        assert (answers == 0).all()
+        prev = end
+        rows.append(_as_row(book, data.levels))
+    return book, rows
+
+
+def test_logged_events_rebuild_every_row_through_feedbook_apply(aapl):
+    result = replay_lobster(aapl, log=True)
+
+    book, rows = _rows_of_events(aapl, result)
+
+    assert result.events.dtype == BOOK_EVENT_DTYPE
+    assert rows == aapl.orderbook.tolist()
+    assert book.depth(1000).bid_array.tolist() == result.book.depth(1000).bid_array.tolist()
+    assert book.trades_array().tolist() == result.book.trades_array().tolist()
+
+
+def test_logged_amzn_day_applies_in_one_call(amzn):
+    result = replay_lobster(amzn, log=True)
+    book = FeedBook()
+
+    answers = book.apply(result.events)
+
+    assert (answers == 0).all()
+    full, want = book.depth(100_000), result.book.depth(100_000)
+    assert full.bid_array.tolist() == want.bid_array.tolist()
+    assert full.ask_array.tolist() == want.ask_array.tolist()
+    assert len(book.trades_array()) == len(result.book.trades_array())
+
+
+def test_progress_reports_rows_up_to_the_end(aapl):
+    seen = []
+
+    replay_lobster(aapl, progress=seen.append)
+
+    assert seen[-1] == len(aapl.messages)
+    assert seen == sorted(seen)
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "value"),
+    [
+        ("34200.1,1,5,1,1180591620717411303424,1", "price", "1180591620717411303424"),  # 2**70
+        ("34200.1,1,5,1,9223372036854775808,1", "price", "9223372036854775808"),
+        ("34200.1,1,9999999999999999999,1,100,1", "order_id", "9999999999999999999"),
+        ("34200.1,1,5,9999999999999999999,100,1", "size", "9999999999999999999"),
+    ],
+)
+def test_values_beyond_int64_name_line_and_column(tmp_path, line, field, value):
+    path = tmp_path / "m.csv"
+    path.write_text("34200.0,1,1,1,100,1\n" + line + "\n")
+
+    with pytest.raises(DataError, match="line 2") as info:
+        load_lobster(path)
+
+    assert (info.value.field, info.value.value) == (field, value)
+
+
+def test_orderbook_values_beyond_int64_name_line_and_column(tmp_path):
+    m, o = tmp_path / "m.csv", tmp_path / "o.csv"
+    m.write_text("34200.0,1,1,1,100,1\n34200.1,1,2,1,100,1\n")
+    o.write_text("200,1,100,1\n-9223372036854775808,1,100,9999999999999999999\n")
+    with pytest.raises(DataError, match="line 2") as info:
+        load_lobster(m, o)
+    assert (info.value.field, info.value.value) == ("bid_size_1", "9999999999999999999")
+
+    o.write_text("200,1,100,1\n200,1,1e3,1\n")
+    with pytest.raises(DataError, match="line 2") as info:
+        load_lobster(m, o)
+    assert (info.value.field, info.value.value) == ("bid_price_1", "1e3")
+
+
+def test_long_number_text_is_refused_before_it_is_converted(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("34200.0,1,1,1,100,1\n34200.0,1,1,1," + "9" * 100_000 + ",1\n")
+
+    with pytest.raises(DataError, match="line 2") as info:
+        load_lobster(path)
+
+    assert info.value.field == "price"
+    assert len(info.value.value) == 40
+
+
+@pytest.mark.parametrize(
+    ("bad", "field", "value"),
+    [
+        ("34200.2,1,7,10,4503599627370496,1", "price", 4_503_599_627_370_496),  # 2**52
+        ("34200.2,1,7,0,100,1", "size", 0),
+        ("34200.2,3,7,2199023255552,100,1", "size", 2_199_023_255_552),  # 2**41
+        ("34200.2,1,7,10,-5,-1", "price", -5),
+    ],
+)
+def test_a_row_the_book_refuses_names_its_line(tmp_path, bad, field, value):
+    data = _pair(
+        tmp_path,
+        ["34200.0,1,1,100,1000000,1", "34200.1,1,2,50,1000000,1", bad],
+        ["9999999999,0,1000000,100", "9999999999,0,1000000,150", "9999999999,0,1000000,150"],
+    )
+
+    with pytest.raises(DataError, match="line 3") as info:
+        replay_lobster(data)
+
+    assert (info.value.field, info.value.value) == (field, value)
+
+
+def test_a_zero_size_cancel_of_a_known_order_is_no_event(tmp_path):
+    data = _pair(
+        tmp_path,
+        ["34200.0,1,1,100,1000000,1", "34200.1,3,1,0,1000000,1"],
+        ["9999999999,0,1000000,100", "9999999999,0,1000000,100"],
+    )
+
+    result = replay_lobster(data, check=True, log=True)
+
+    assert result.rows_matched == 2
+    assert result.row_ends.tolist() == [1, 1]
+
+
+_MESSAGES = AAPL[0].read_bytes().splitlines(keepends=True)[:40]
+_BOOKS = AAPL[1].read_bytes().splitlines(keepends=True)[:40]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_truncated_or_flipped_files_load_and_replay_or_name_the_line(tmp_path_factory, data):
+    files = []
+    for lines in (_MESSAGES, _BOOKS):
+        raw = bytearray(b"".join(lines))
+        for _ in range(data.draw(st.integers(0, 3))):
+            raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(
+                st.sampled_from(b"0123456789,.-\n\xff x")
+            )
+        raw = raw[: data.draw(st.integers(len(raw) // 2, len(raw)))]
+        path = tmp_path_factory.mktemp("lob") / "f.csv"
+        path.write_bytes(bytes(raw))
+        files.append(path)
+
+    try:
+        loaded = load_lobster(*files)
+        result = replay_lobster(loaded, check=True)
+    except DataError as error:
+        text = str(error)
+        assert "line" in text or "offset" in text or "rows" in text or "columns" in text
+        assert error.value is not None
+    else:
+        assert result.rows == len(loaded.messages)
+        assert result.rows_compared == len(loaded.messages)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,7 +144,7 @@ def iter_frames(
             carry = stop - pos
             buf[:carry] = buf[pos:stop]
             file_offset += pos
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
+    except (OSError, EOFError, zlib.error) as error:
         raise DataError(
             f"cannot read ITCH data after byte offset {file_offset:,}: {error}; "
             + _where(index, file_offset),

@@ -22,6 +22,8 @@ from tickbook.feeds._itch_encode import encode_itch
 from tickbook.feeds._itch_spec import dtype_of
 from tickbook.feeds.lobster import LobsterData, LobsterReplay, replay_lobster
 
+TAG_EXECUTED = 1  # as _lobster_kernel.TAG_EXECUTED (not imported: that loads Numba)
+
 __all__ = ["LobsterItch", "lobster_to_itch"]
 
 #: synthetic order ids (one per price level) start here, far above LOBSTER's ids
@@ -43,6 +45,8 @@ def lobster_to_itch(data: LobsterData, symbol: str = "AMZN", locate: int = 1) ->
         raise ValidationError(
             f"invalid `locate`: expected 1..65535, got {locate!r}", field="locate", value=locate
         )
+    from tickbook.book import FeedEventKind
+
     replay = replay_lobster(data, log=True)
     rows: dict[str, list[tuple]] = {t: [] for t in "SRAEXDUPQ"}
     first_ts = int(data.messages[0]["time_ns"]) if len(data.messages) else 0
@@ -51,41 +55,49 @@ def lobster_to_itch(data: LobsterData, symbol: str = "AMZN", locate: int = 1) ->
     synthetic: dict[tuple[int, int], list[int]] = {}  # (side, price) -> [id, qty]
     next_id = SYNTHETIC_BASE
     n = 2
-    for op in replay.log:
-        head = (n, locate, 0, op[1])
-        kind = op[0]
-        if kind == "add":
-            _, _, oid, side, price, qty = op
+    written = np.zeros(len(replay.events) + 1, np.int64)  # ITCH messages before each event
+    for j, (ts, kind, side, oid, price, qty, tag) in enumerate(replay.events.tolist()):
+        written[j] = n - 2
+        head = (n, locate, 0, ts)
+        if kind == FeedEventKind.ADD:
             rows["A"].append((*head, oid, "BS"[side], qty, symbol, price))
-        elif kind in ("exec", "cancel"):
-            _, _, oid, qty, gone = op
-            _take(rows, head, oid, qty, gone, kind == "exec")
-        elif kind == "level":
-            _, _, side, price, delta, execute = op
-            have = synthetic.get((side, price))
-            if delta > 0 and have is None:
-                synthetic[(side, price)] = [next_id, delta]
-                rows["A"].append((*head, next_id, "BS"[side], delta, symbol, price))
-                next_id += 1
-            elif delta > 0:
-                rows["U"].append((*head, have[0], next_id, have[1] + delta, price))
-                have[0], have[1] = next_id, have[1] + delta
-                next_id += 1
-            else:
-                have[1] += delta
-                _take(rows, head, have[0], -delta, have[1] == 0, execute)
-                if have[1] == 0:
-                    del synthetic[(side, price)]
-        else:  # print: hidden execution (5) or cross (6)
-            _, _, aggressor, price, qty, lobster_type = op
-            if lobster_type == 5:
-                rows["P"].append((*head, 0, "BS"[1 - aggressor], qty, symbol, price, 0))
-            else:
-                rows["Q"].append((*head, qty, symbol, price, 0, "I"))
+        elif kind == FeedEventKind.EXECUTE:
+            rows["E"].append((*head, oid, qty, 0))
+        elif kind == FeedEventKind.CANCEL:
+            rows["X"].append((*head, oid, qty))
+        elif kind == FeedEventKind.DELETE:
+            rows["D"].append((*head, oid))
+        elif kind == FeedEventKind.ADJUST_LEVEL:
+            next_id = _level(rows, head, synthetic, next_id, side, price, qty, tag == TAG_EXECUTED)
+        elif tag == 5:  # hidden execution: a print on the hidden order's side
+            rows["P"].append((*head, 0, "BS"[1 - side], qty, symbol, price, 0))
+        elif tag == 6:  # cross trade
+            rows["Q"].append((*head, qty, symbol, price, 0, "I"))
+        else:  # the trade of a level execution: its E on the synthetic order records it
+            continue
         n += 1
+    written[-1] = n - 2
     tables = {t: _table(t, r) for t, r in rows.items()}
-    ends = np.asarray(replay.row_ends, np.int64) + 1  # + 2 header messages - 1
+    ends = written[replay.row_ends] + 1  # + 2 header messages - 1
     return LobsterItch(encode_itch(tables), ends, replay)
+
+
+def _level(rows, head, synthetic, next_id, side, price, delta, executed) -> int:
+    # quantity applied by price level: one synthetic order per level carries it
+    symbol, have = rows["R"][0][4], synthetic.get((side, price))
+    if delta > 0 and have is None:
+        synthetic[(side, price)] = [next_id, delta]
+        rows["A"].append((*head, next_id, "BS"[side], delta, symbol, price))
+        return next_id + 1
+    if delta > 0:
+        rows["U"].append((*head, have[0], next_id, have[1] + delta, price))
+        have[0], have[1] = next_id, have[1] + delta
+        return next_id + 1
+    have[1] += delta
+    _take(rows, head, have[0], -delta, have[1] == 0, executed)
+    if have[1] == 0:
+        del synthetic[(side, price)]
+    return next_id
 
 
 def _take(rows: dict[str, list[tuple]], head: tuple, oid: int, qty: int, gone: bool, execute: bool):

@@ -24,29 +24,39 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from tickbook.core import DataError, ValidationError
 
 __all__ = ["DepthBook", "DepthStats", "read_depth_recording", "to_units"]
 
-_NUMBER = re.compile(r"\d+(\.\d+)?")
+# bounded before converting: at most 20 digits on each side of the point
+_NUMBER = re.compile(r"\d{1,20}(\.\d{1,20})?")
+_EXACT = Context(prec=80)  # exact for any bounded number divided by any bounded unit
+_MAX_ID = (1 << 63) - 1
+#: the book's limits (``tickbook.book._layout``; repeated so that this module loads no Numba)
+_MAX_PRICE = (1 << 52) - 1
+_MAX_QTY = (1 << 40) - 1
 
 
 def to_units(text: Any, unit: Decimal, field: str) -> int:
     """Convert a decimal string to an exact integer count of ``unit`` (ticks or lots)."""
     if not isinstance(text, str) or not _NUMBER.fullmatch(text):
         raise DataError(
-            f"invalid `{field}`: expected a decimal string like '61837.63', got {text!r}",
+            f"invalid `{field}`: expected a decimal string like '61837.63' (at most 20 "
+            f"digits each side of the point), got {text!r:.60}",
             field=field,
             value=text,
         )
-    count, rest = divmod(Decimal(text), unit)
+    count, rest = _EXACT.divmod(Decimal(text), unit)
     if rest:
         raise DataError(
             f"invalid `{field}`: {text} is not a multiple of {unit}", field=field, value=text
@@ -55,13 +65,15 @@ def to_units(text: Any, unit: Decimal, field: str) -> int:
 
 
 def _unit(value: Any, field: str) -> Decimal:
+    text = str(value) if not isinstance(value, float | bool) else ""
     try:
-        unit = Decimal(str(value)) if not isinstance(value, float) else None
+        unit = Decimal(text) if len(text) <= 40 else None
     except InvalidOperation:
         unit = None
-    if unit is None or not unit.is_finite() or unit <= 0:
+    if unit is None or not unit.is_finite() or unit <= 0 or not -20 <= unit.adjusted() <= 20:
         raise ValidationError(
-            f"invalid `{field}`: expected a positive decimal string, got {value!r}",
+            f"invalid `{field}`: expected a positive decimal string between 1e-20 and 1e20, "
+            f"got {value!r:.60}",
             field=field,
             value=value,
         )
@@ -80,8 +92,22 @@ class DepthStats:
     gaps: int = 0  #: continuity breaks (each one forces a new snapshot)
 
 
+class _Diff(NamedTuple):
+    # one validated depthUpdate
+    first: int  # U
+    last: int  # u
+    prev: int  # pu (futures), -1 otherwise
+    levels: list[tuple[int, int, int]]  # (side, ticks, lots), bids first
+
+
 class DepthBook:
-    """An L2 book synchronised from a depth snapshot and diff-depth events."""
+    """An L2 book synchronised from a depth snapshot and diff-depth events.
+
+    Every message is validated whole before it touches the book: a refused snapshot or
+    event raises ``DataError`` naming the field and value and changes nothing. Each one that
+    is applied becomes ``BOOK_EVENT_DTYPE`` rows (CLEAR, ADJUST_LEVEL) run by
+    ``FeedBook.apply``, the compiled path every feed shares.
+    """
 
     def __init__(
         self,
@@ -101,7 +127,7 @@ class DepthBook:
         self.book = FeedBook()
         self.stats = DepthStats()
         self.last_update_id: int | None = None  #: ``u`` of the last event applied, or L
-        self._buffer: deque[dict] = deque(maxlen=max_buffer)
+        self._buffer: deque[_Diff] = deque(maxlen=max_buffer)
         self._first = False  # the next event is the first after a snapshot
 
     @property
@@ -114,27 +140,21 @@ class DepthBook:
     def on_snapshot(self, snapshot: dict) -> bool:
         """Load a REST depth snapshot; return False when it is older than the buffered events."""
         last = _int(snapshot, "lastUpdateId")
-        bids = self._levels(snapshot, "bids")
-        asks = self._levels(snapshot, "asks")
-        while self._buffer and self._older(self._buffer[0], last):
-            self._buffer.popleft()
-            self.stats.dropped += 1
-        if self._buffer:
-            first_u = _int(self._buffer[0], "U")
-            if first_u > (last if self.futures else last + 1):
-                self.stats.stale_snapshots += 1
-                return False
-        self.book.clear()
-        for side, levels in ((0, bids), (1, asks)):
-            for price, qty in levels:
-                if qty:
-                    self.book.adjust_level(side, price, qty)
+        levels = self._levels(snapshot, "bids", 0) + self._levels(snapshot, "asks", 1)
+        keep = [d for d in self._buffer if not self._older(d, last)]
+        if keep and keep[0].first > (last if self.futures else last + 1):
+            self.stats.dropped += len(self._buffer) - len(keep)
+            self._buffer = deque(keep, maxlen=self._buffer.maxlen)
+            self.stats.stale_snapshots += 1
+            return False
+        self.stats.dropped += len(self._buffer) - len(keep)
+        self._apply([(side, price, qty) for side, price, qty in levels if qty], clear=True)
         self.last_update_id = last
         self._first = True
         self.stats.snapshots += 1
-        pending, self._buffer = list(self._buffer), deque(maxlen=self._buffer.maxlen)
-        for event in pending:
-            self.on_diff(event)
+        self._buffer = deque(maxlen=self._buffer.maxlen)
+        for diff in keep:
+            self._diff(diff)
         return True
 
     def on_diff(self, event: dict) -> str:
@@ -144,50 +164,72 @@ class DepthBook:
         snapshot yet) or ``"gap"`` (continuity broken: the book is cleared and waits for a
         snapshot, asked from ``snapshot_source`` when there is one).
         """
+        diff = self._parse(event)
         if self.last_update_id is None:
-            self._buffer.append(event)
+            self._buffer.append(diff)
             self.stats.buffered += 1
             return "buffered"
+        return self._diff(diff)
+
+    def _parse(self, event: dict) -> _Diff:
         first, last = _int(event, "U"), _int(event, "u")
-        if self._older(event, self.last_update_id):
+        prev = _int(event, "pu") if self.futures else -1
+        levels = self._levels(event, "b", 0) + self._levels(event, "a", 1)
+        return _Diff(first, last, prev, levels)
+
+    def _diff(self, diff: _Diff) -> str:
+        last_id = self.last_update_id
+        assert last_id is not None
+        if self._older(diff, last_id):
             self.stats.dropped += 1
             return "dropped"
         if self._first:
-            ok = first <= (self.last_update_id if self.futures else self.last_update_id + 1)
+            ok = diff.first <= (last_id if self.futures else last_id + 1)
         elif self.futures:
-            ok = _int(event, "pu") == self.last_update_id
+            ok = diff.prev == last_id
         else:
-            ok = first == self.last_update_id + 1
+            ok = diff.first == last_id + 1
         if not ok:
-            self._gap(event)
+            self._gap(diff)
             return "gap"
-        bids, asks = self._levels(event, "b"), self._levels(event, "a")
-        for side, levels in ((0, bids), (1, asks)):
-            for price, qty in levels:
-                have = self.book.level(side, price)[0]
-                if qty != have:
-                    self.book.adjust_level(side, price, qty - have)
-        self.last_update_id = last
+        self._apply(diff.levels, clear=False)
+        self.last_update_id = diff.last
         self._first = False
         self.stats.applied += 1
         return "applied"
 
-    def _older(self, event: dict, last: int) -> bool:
-        u = _int(event, "u")
-        return u < last if self.futures else u <= last
+    def _apply(self, levels: list[tuple[int, int, int]], clear: bool) -> None:
+        # absolute level quantities -> ADJUST_LEVEL deltas, applied in one compiled call
+        from tickbook.book import BOOK_EVENT_DTYPE, FeedEventKind
 
-    def _gap(self, event: dict) -> None:
+        rows = [(0, int(FeedEventKind.CLEAR), 0, 0, 0, 0, 0)] if clear else []
+        now: dict[tuple[int, int], int] = {}
+        for side, price, qty in levels:
+            have = now.get((side, price))
+            if have is None:
+                have = 0 if clear else self.book.level(side, price)[0]
+            if qty != have:
+                rows.append((0, int(FeedEventKind.ADJUST_LEVEL), side, 0, price, qty - have, 0))
+            now[(side, price)] = qty
+        if rows:
+            answers = self.book.apply(np.array(rows, BOOK_EVENT_DTYPE))
+            assert not (answers < 0).any(), "validated levels were refused"
+
+    def _older(self, diff: _Diff, last: int) -> bool:
+        return diff.last < last if self.futures else diff.last <= last
+
+    def _gap(self, diff: _Diff) -> None:
         self.stats.gaps += 1
         self.last_update_id = None
         self.book.clear()
         self._buffer.clear()
-        self._buffer.append(event)
+        self._buffer.append(diff)
         self.stats.buffered += 1
         if self.snapshot_source is not None:
             self.on_snapshot(self.snapshot_source())
 
-    def _levels(self, message: dict, key: str) -> list[tuple[int, int]]:
-        rows = message.get(key)
+    def _levels(self, message: dict, key: str, side: int) -> list[tuple[int, int, int]]:
+        rows = message.get(key) if isinstance(message, dict) else None
         if not isinstance(rows, list):
             raise DataError(
                 f"invalid `{key}`: expected a list of [price, qty], got {rows!r:.60}",
@@ -202,11 +244,21 @@ class DepthBook:
                 )
             price = to_units(row[0], self.tick, "price")
             qty = to_units(row[1], self.lot, "qty")
-            if price <= 0:
+            if not 0 < price <= _MAX_PRICE:
                 raise DataError(
-                    f"invalid `price`: expected > 0, got {row[0]!r}", field="price", value=row[0]
+                    f"invalid `price`: expected > 0 and at most {_MAX_PRICE} ticks of "
+                    f"{self.tick}, got {row[0]!r}",
+                    field="price",
+                    value=row[0],
                 )
-            out.append((price, qty))
+            if qty > _MAX_QTY:
+                raise DataError(
+                    f"invalid `qty`: expected at most {_MAX_QTY} lots of {self.lot}, "
+                    f"got {row[1]!r}",
+                    field="qty",
+                    value=row[1],
+                )
+            out.append((side, price, qty))
         return out
 
     # -- queries ----------------------------------------------------------------------------
@@ -225,9 +277,9 @@ class DepthBook:
 
 def _int(message: dict, key: str) -> int:
     value = message.get(key) if isinstance(message, dict) else None
-    if type(value) is not int or value < 0:
+    if type(value) is not int or not 0 <= value <= _MAX_ID:
         raise DataError(
-            f"invalid `{key}`: expected a non-negative integer update id, got {value!r}",
+            f"invalid `{key}`: expected a non-negative 64-bit integer update id, got {value!r:.60}",
             field=key,
             value=value,
         )
@@ -239,34 +291,69 @@ def read_depth_recording(path: str | Path) -> Iterator[tuple[int, str, dict]]:
 
     ``kind`` is ``"snapshot"`` (a REST depth reply), ``"depth"``, ``"trade"`` or ``"bookTicker"``
     (the stream name's suffix); the payload is the JSON object (the ``data`` of a combined
-    stream). Gzip files are read as they are.
+    stream). Gzip files are read as they are. A file that cannot be opened raises
+    ``ValidationError`` at once; a corrupt one (bad gzip, bad UTF-8, a bad line) raises
+    ``DataError`` naming the line, when it is reached.
     """
-    opener = gzip.open if Path(path).suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        yield from _records(handle)
+    try:
+        handle = Path(path).open("rb")  # noqa: SIM115 (the returned generator closes it)
+    except OSError as error:
+        raise ValidationError(
+            f"invalid `path`: cannot open {str(path)!r} ({error.strerror})",
+            field="path",
+            value=str(path),
+        ) from None
+    if handle.read(2) == b"\x1f\x8b":
+        handle.seek(0)
+        return _records(gzip.GzipFile(fileobj=handle), str(path), handle)
+    handle.seek(0)
+    return _records(handle, str(path), handle)
 
 
-def _records(lines: Iterable[str]) -> Iterator[tuple[int, str, dict]]:
-    for n, line in enumerate(lines, 1):
-        stamp, _, body = line.partition(" ")
-        try:
-            ts = int(stamp)
-            obj = json.loads(body)
-        except ValueError:
-            raise DataError(
-                f"corrupt depth recording: line {n} is {line[:60]!r}; expected '<ns> <JSON>'",
-                field="line",
-                value=n,
-            ) from None
-        if isinstance(obj, dict) and "lastUpdateId" in obj:
-            yield ts, "snapshot", obj
-        elif isinstance(obj, dict) and isinstance(obj.get("data"), dict):
-            stream = str(obj.get("stream", ""))
-            kind = "depth" if "@depth" in stream else stream.rpartition("@")[2]
-            yield ts, kind, obj["data"]
-        else:
-            raise DataError(
-                f"corrupt depth recording: line {n} is neither a snapshot nor a stream message",
-                field="line",
-                value=n,
-            )
+def _records(lines: Iterable[bytes], path: str, handle: Any) -> Iterator[tuple[int, str, dict]]:
+    n = 0
+    try:
+        for n, raw in enumerate(lines, 1):
+            yield _record(raw, n, path)
+    except (OSError, EOFError, zlib.error) as error:
+        raise DataError(
+            f"corrupt depth recording {path!r}: cannot read past line {n} ({error})",
+            field="line",
+            value=n + 1,
+        ) from None
+    finally:
+        handle.close()
+
+
+def _record(raw: bytes, n: int, path: str) -> tuple[int, str, dict]:
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"corrupt depth recording {path!r}: line {n} is not UTF-8 (byte {error.start})",
+            field="line",
+            value=n,
+        ) from None
+    stamp, _, body = line.partition(" ")
+    try:
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 19):
+            raise ValueError(stamp)
+        ts = int(stamp)
+        obj = json.loads(body)
+    except (ValueError, RecursionError):
+        raise DataError(
+            f"corrupt depth recording {path!r}: line {n} is {line[:60]!r}; expected '<ns> <JSON>'",
+            field="line",
+            value=n,
+        ) from None
+    if isinstance(obj, dict) and "lastUpdateId" in obj:
+        return ts, "snapshot", obj
+    if isinstance(obj, dict) and isinstance(obj.get("data"), dict):
+        stream = str(obj.get("stream", ""))
+        kind = "depth" if "@depth" in stream else stream.rpartition("@")[2]
+        return ts, kind, obj["data"]
+    raise DataError(
+        f"corrupt depth recording {path!r}: line {n} is neither a snapshot nor a stream message",
+        field="line",
+        value=n,
+    )

@@ -21,6 +21,7 @@ With ``check=True`` every row's top ``L`` levels are compared with the orderbook
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,65 +82,133 @@ def _open_text(path: str | Path, what: str) -> str:
         ) from None
 
 
-def _time_ns(text: str) -> int:
-    whole, _, frac = text.partition(".")
-    if not whole.isdigit() or (frac and not frac.isdigit()) or len(frac) > 9:
-        raise ValueError(text)
-    return int(whole) * 1_000_000_000 + int(frac.ljust(9, "0") or 0)
+_INT = r"-?\d{1,19}"  # bounded: no number text longer than int64's before converting
+_MESSAGE = re.compile(
+    r"^(\d{1,9})(?:\.(\d{1,9}))?,([1-7]),(\d{1,19}),(\d{1,19}),(-?\d{1,19}),(-?1)\r?$", re.M
+)
+_MESSAGE_COLUMNS = ("time", "type", "order_id", "size", "price", "direction")
+_INT64_MAX = (1 << 63) - 1
+
+
+def _lines(text: str) -> list[str]:
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
+
+
+def _bad_line(path: str, what: str, n: int, line: str, expected: str) -> DataError:
+    return DataError(
+        f"corrupt LOBSTER {what} {path!r}: line {n + 1} is {line[:80]!r}; expected {expected}",
+        field="line",
+        value=n + 1,
+    )
+
+
+def _out_of_range(path: str, what: str, rows: list[list[str]], names: tuple) -> DataError:
+    # the first value beyond int64 (the fast conversion failed): name its line and column
+    for n, row in enumerate(rows):
+        for name, text in zip(names, row, strict=False):
+            if not -_INT64_MAX - 1 <= int(text) <= _INT64_MAX:
+                return DataError(
+                    f"corrupt LOBSTER {what} {path!r}: line {n + 1}, `{name}` is {text}, "
+                    "beyond a 64-bit integer",
+                    field=name,
+                    value=text,
+                )
+    raise AssertionError("no value out of range")  # pragma: no cover
+
+
+_FIELD_TEXT = {
+    "time": (re.compile(r"\d{1,9}(\.\d{1,9})?"), "seconds after midnight, at most 9 decimals"),
+    "type": (re.compile(r"[1-7]"), "an event type 1-7"),
+    "order_id": (re.compile(r"\d{1,19}"), "a non-negative integer of at most 19 digits"),
+    "size": (re.compile(r"\d{1,19}"), "a non-negative integer of at most 19 digits"),
+    "price": (re.compile(r"-?\d{1,19}"), "an integer of at most 19 digits"),
+    "direction": (re.compile(r"-?1"), "1 (buy) or -1 (sell)"),
+}
+
+
+def _bad_message(path: str, n: int, line: str) -> DataError:
+    # name the first column that is wrong (the whole line when the column count is)
+    parts = line.split(",")
+    if len(parts) == len(_MESSAGE_COLUMNS):
+        for name, text in zip(_MESSAGE_COLUMNS, parts, strict=True):
+            pattern, expected = _FIELD_TEXT[name]
+            if not pattern.fullmatch(text):
+                return DataError(
+                    f"corrupt LOBSTER message file {path!r}: line {n + 1}, `{name}` is "
+                    f"{text[:40]!r}{'...' if len(text) > 40 else ''}; expected {expected}",
+                    field=name,
+                    value=text[:40],
+                )
+    return _bad_line(
+        path, "message file", n, line, "6 columns: time,type,order_id,size,price,direction"
+    )
 
 
 def _parse_messages(text: str, path: str) -> np.ndarray:
-    lines = text.splitlines()
-    while lines and not lines[-1].strip():
-        lines.pop()
-    out = np.empty(len(lines), MESSAGE_DTYPE)
-    rows = []
-    for n, line in enumerate(lines):
-        parts = line.split(",")
-        try:
-            if len(parts) != 6:
-                raise ValueError(line)
-            t, kind, oid, size, price, direction = parts
-            row = (_time_ns(t.strip()), int(kind), int(oid), int(size), int(price), int(direction))
-            if not 1 <= row[1] <= 7 or row[5] not in (1, -1) or row[2] < 0 or row[3] < 0:
-                raise ValueError(line)
-        except ValueError:
-            raise DataError(
-                f"corrupt LOBSTER message file {path!r}: line {n + 1} is {line[:80]!r}; "
-                "expected time,type(1-7),order_id,size,price,direction(1|-1)",
-                field="line",
-                value=n + 1,
-            ) from None
-        rows.append(row)
-    out[:] = rows
+    lines = _lines(text)
+    found = _MESSAGE.findall(text)
+    if len(found) != len(lines):
+        for n, line in enumerate(lines):
+            if not _MESSAGE.fullmatch(line):
+                raise _bad_message(path, n, line)
+    out = np.empty(len(found), MESSAGE_DTYPE)
+    if not found:
+        return out
+    cols = list(zip(*found, strict=True))
+    ints = [[int(v) for v in col] for col in cols[2:]]
+    try:
+        whole = np.array([int(v) for v in cols[0]], np.int64)
+        frac = np.array([int(v.ljust(9, "0")) for v in cols[1]], np.int64)
+        values = np.array(ints, np.int64)
+    except OverflowError:
+        rows = [[w, *rest] for w, *rest in zip(cols[0], *cols[2:], strict=True)]
+        raise _out_of_range(path, "message file", rows, _MESSAGE_COLUMNS) from None
+    out["time_ns"] = whole * 1_000_000_000 + frac
+    for name, column in zip(MESSAGE_DTYPE.names[1:], values, strict=True):
+        out[name] = column
     return out
 
 
+def _bad_book_row(path: str, n: int, line: str, names: tuple[str, ...]) -> DataError:
+    parts = line.split(",")
+    if len(parts) == len(names):
+        for name, text in zip(names, parts, strict=True):
+            if not re.fullmatch(_INT, text):
+                return DataError(
+                    f"corrupt LOBSTER orderbook file {path!r}: line {n + 1}, `{name}` is "
+                    f"{text[:40]!r}; expected an integer of at most 19 digits",
+                    field=name,
+                    value=text[:40],
+                )
+    return _bad_line(path, "orderbook file", n, line, f"{len(names)} integers")
+
+
 def _parse_orderbook(text: str, path: str, n_expected: int) -> np.ndarray:
-    lines = text.splitlines()
-    while lines and not lines[-1].strip():
-        lines.pop()
+    lines = _lines(text)
     width = len(lines[0].split(",")) if lines else 0
-    if width == 0 or width % 4:
+    if width == 0 or width % 4 or width > 4 * 10_000:
         raise DataError(
             f"corrupt LOBSTER orderbook file {path!r}: {width} columns, expected 4 per level",
             field="columns",
             value=width,
         )
-    out = np.empty((len(lines), width), np.int64)
+    row = re.compile(_INT + ("," + _INT) * (width - 1))
+    names = tuple(
+        f"{side}_{what}_{k // 4 + 1}"
+        for k, (side, what) in enumerate([("ask", "price"), ("ask", "size"), ("bid", "price"),
+                                          ("bid", "size")] * (width // 4))
+    )  # fmt: skip
     for n, line in enumerate(lines):
-        parts = line.split(",")
-        try:
-            if len(parts) != width:
-                raise ValueError(line)
-            out[n] = [int(p) for p in parts]
-        except (ValueError, OverflowError):
-            raise DataError(
-                f"corrupt LOBSTER orderbook file {path!r}: line {n + 1} is {line[:80]!r}; "
-                f"expected {width} integers",
-                field="line",
-                value=n + 1,
-            ) from None
+        if not row.fullmatch(line):
+            raise _bad_book_row(path, n, line, names)
+    cells = [line.split(",") for line in lines]
+    try:
+        out = np.array([[int(v) for v in cell] for cell in cells], np.int64).reshape(-1, width)
+    except OverflowError:
+        raise _out_of_range(path, "orderbook file", cells, names) from None
     if len(out) != n_expected:
         raise DataError(
             f"LOBSTER files disagree: {n_expected} messages but {len(out)} orderbook rows",
@@ -179,118 +248,10 @@ class LobsterReplay:
     repairs: int = 0  #: quantity a level lacked, taken from stale known orders there
     halts: list[tuple[int, int]] = field(default_factory=list)  #: (time_ns, price code)
     mismatches: list[tuple[int, list[int], list[int]]] = field(default_factory=list)
-    log: list[tuple] = field(default_factory=list)  #: the book operations applied, in order
-    row_ends: list[int] = field(default_factory=list)  #: len(log) after each row (with log)
-
-
-class _Replayer:
-    """Apply LOBSTER rows to a ``FeedBook`` and log each book operation."""
-
-    def __init__(self, levels: int, log: bool) -> None:
-        from tickbook.book import FeedBook
-
-        self.book = FeedBook(order_capacity=4096)
-        self.known: dict[int, list[int]] = {}  # id -> [side, price, remaining]
-        self.seen: set[int] = set()  # every id added so far
-        self.at_level: dict[tuple[int, int], dict[int, None]] = {}  # (side, price) -> ids
-        self.result = LobsterReplay(self.book, levels)
-        self.log = self.result.log if log else None
-        self.ts = 0
-
-    # -- known orders ---------------------------------------------------------------------
-
-    def _add(self, oid: int, side: int, price: int, qty: int) -> None:
-        self.book.add(oid, side_name(side), price, qty, ts_ns=self.ts)
-        self.known[oid] = [side, price, qty]
-        self.seen.add(oid)
-        self.at_level.setdefault((side, price), {})[oid] = None
-        if self.log is not None:
-            self.log.append(("add", self.ts, oid, side, price, qty))
-
-    def _reduce(self, oid: int, qty: int, execute: bool) -> None:
-        order = self.known[oid]
-        if execute:
-            self.book.execute(oid, qty, ts_ns=self.ts)
-        else:
-            self.book.cancel(oid, qty, ts_ns=self.ts)
-        order[2] -= qty
-        gone = order[2] == 0
-        if gone:
-            del self.known[oid]
-            del self.at_level[(order[0], order[1])][oid]
-        if self.log is not None:
-            self.log.append(("exec" if execute else "cancel", self.ts, oid, qty, gone))
-
-    # -- anonymous level quantity ---------------------------------------------------------
-
-    def _adjust(self, side: int, price: int, delta: int, execute: bool = False) -> int:
-        short = self.book.adjust_level(side_name(side), price, delta, ts_ns=self.ts)
-        done = delta + short if delta < 0 else delta
-        if done and self.log is not None:
-            self.log.append(("level", self.ts, side, price, done, execute))
-        return short
-
-    def remove(self, side: int, price: int, qty: int, oid: int, execute: bool) -> None:
-        """Take ``qty`` from a level, from order ``oid`` first when it is known there."""
-        order = self.known.get(oid)
-        if order is not None and order[0] == side and order[1] == price:
-            take = min(qty, order[2])
-            self._reduce(oid, take, execute)
-            qty -= take
-        elif oid in self.seen:
-            self.result.stale_orders += 1
-        else:
-            self.result.unknown_orders += 1
-        if qty <= 0:
-            return
-        short = self._adjust(side, price, -qty, execute)
-        if execute and qty - short:
-            self.book.trade(side_name(1 - side), price, qty - short, oid, ts_ns=self.ts)
-        if short:
-            self._take_known(side, price, short, execute)
-
-    def _take_known(self, side: int, price: int, qty: int, execute: bool) -> None:
-        # the level holds known orders that the partial feed saw leave no trace: take from them
-        self.result.repairs += 1
-        for oid in list(self.at_level.get((side, price), {})):
-            if qty == 0:
-                break
-            take = min(qty, self.known[oid][2])
-            self._reduce(oid, take, execute)
-            qty -= take
-
-    def set_level(self, side: int, price: int, qty: int) -> None:
-        """Make a level hold ``qty`` (a reveal from the orderbook file)."""
-        have = self.book.level(side_name(side), price)[0]
-        if have == qty:
-            return
-        self.result.reveals += 1
-        if qty > have:
-            self._adjust(side, price, qty - have)
-        else:
-            short = self._adjust(side, price, qty - have)
-            if short:
-                self._take_known(side, price, short, False)
-                self.result.repairs -= 1  # a reveal, not a repair
-
-    # -- one message ----------------------------------------------------------------------
-
-    def apply(self, kind: int, oid: int, size: int, price: int, direction: int) -> None:
-        side = 0 if direction == 1 else 1
-        if kind == 1:
-            if oid in self.known or oid >= 1 << 62:
-                self._adjust(side, price, size)
-            else:
-                self._add(oid, side, price, size)
-        elif kind in (2, 3, 4):
-            self.remove(side, price, size, oid, kind == 4)
-        elif kind in (5, 6):
-            if size > 0 and price > 0:
-                self.book.trade(side_name(1 - side), price, size, oid, ts_ns=self.ts)
-                if self.log is not None:
-                    self.log.append(("print", self.ts, 1 - side, price, size, kind))
-        else:
-            self.result.halts.append((self.ts, price))
+    #: with ``log=True``: every book event applied (``BOOK_EVENT_DTYPE``), in order
+    events: np.ndarray | None = None
+    #: with ``log=True``: ``len`` of ``events`` after each message row
+    row_ends: np.ndarray | None = None
 
 
 def side_name(side: int) -> str:
@@ -298,17 +259,8 @@ def side_name(side: int) -> str:
     return "sell" if side else "buy"
 
 
-def _visible(row: np.ndarray, side: int, levels: int) -> list[tuple[int, int]]:
-    # (price, qty) of the non-empty levels of one side of an orderbook row, best first
-    out = []
-    for k in range(levels):
-        price, qty = int(row[4 * k + 2 * (1 - side)]), int(row[4 * k + 2 * (1 - side) + 1])
-        if qty > 0 and price not in (EMPTY_ASK, EMPTY_BID):
-            out.append((price, qty))
-    return out
-
-
 def _as_row(book: object, levels: int) -> list[int]:
+    # the book's top ``levels`` as an orderbook-file row (Python; tests use it on any book)
     snap = book.depth(levels)  # type: ignore[attr-defined]
     bids, asks = snap.bid_array.tolist(), snap.ask_array.tolist()
     row = []
@@ -316,54 +268,6 @@ def _as_row(book: object, levels: int) -> list[int]:
         row += [asks[k][0], asks[k][1]] if k < len(asks) else [EMPTY_ASK, 0]
         row += [bids[k][0], bids[k][1]] if k < len(bids) else [EMPTY_BID, 0]
     return row
-
-
-def _worse(side: int, price: int, bound: int) -> bool:
-    return price < bound if side == 0 else price > bound
-
-
-def _reveal(rp: _Replayer, prev: np.ndarray, row: np.ndarray, levels: int) -> None:
-    # levels that were below the previous row's window take the file's quantity now
-    for side in (0, 1):
-        before = _visible(prev, side, levels)
-        if len(before) < levels:
-            continue  # the whole side was visible: nothing can be revealed
-        bound = before[-1][0]
-        now = _visible(row, side, levels)
-        shown = {p for p, _ in now}
-        for price, qty in now:
-            if _worse(side, price, bound):
-                rp.set_level(side, price, qty)
-        deepest = now[-1][0] if len(now) == levels else None
-        for price in _prices_until(rp.book, side, deepest):
-            if _worse(side, price, bound) and price not in shown:
-                rp.set_level(side, price, 0)
-
-
-def _prices_until(book: object, side: int, last: int | None) -> list[int]:
-    # the book's prices on one side from the best down to ``last`` (all of them for None)
-    n = 16
-    while True:
-        snap = book.depth(n)  # type: ignore[attr-defined]
-        arr = snap.bid_array if side == 0 else snap.ask_array
-        prices = arr[:, 0].tolist()
-        if len(prices) < n or (last is not None and _worse(side, prices[-1], last)):
-            return [p for p in prices if last is None or not _worse(side, p, last)]
-        n *= 4
-
-
-def _seed(rp: _Replayer, first: tuple, row: np.ndarray, levels: int) -> None:
-    # row 0 is the book after message 0: anonymous levels, plus message 0's order if it added one
-    _, kind, oid, size, price, direction = first
-    side = 0 if direction == 1 else 1
-    visible = dict(_visible(row, side, levels))
-    if kind == 1 and visible.get(price, 0) >= size > 0 and oid < 1 << 62:
-        visible[price] -= size
-        rp._add(oid, side, price, size)
-    for s in (0, 1):
-        for p, q in visible.items() if s == side else _visible(row, s, levels):
-            if q:
-                rp._adjust(s, p, q)
 
 
 def replay_lobster(
@@ -374,71 +278,23 @@ def replay_lobster(
 ) -> LobsterReplay:
     """Rebuild the book from a LOBSTER pair (or a message file alone) in feed mode.
 
-    With an orderbook file, the book starts from row 0 and levels entering the window take
-    the file's quantity; ``check`` compares every row's top ``L`` levels with the file
-    (``rows_compared``, ``rows_matched``, the first ``mismatches``); a mismatched row is then
-    re-synchronised from the file so that one error does not hide the rest. ``log`` keeps the
-    book operations (used to convert LOBSTER to ITCH). ``progress(rows)`` is called now and
-    then.
+    One compiled pass turns each row into book events and applies them (``feed_event``, the
+    path of ``FeedBook.apply``). With an orderbook file, the book starts from row 0 and levels
+    entering the window take the file's quantity; ``check`` compares every row's top ``L``
+    levels with the file (``rows_compared``, ``rows_matched``, the first ``mismatches``); a
+    mismatched row is then re-synchronised from the file so that one error does not hide the
+    rest. ``log`` keeps the book events applied (``events``, ``row_ends``): applying them to
+    a new ``FeedBook`` gives the same book. ``progress(rows)`` is called now and then.
+
+    Raises ``DataError`` naming the message file line of a row the book refuses (a price
+    or size out of range).
     """
-    msgs = data.messages
-    ob = data.orderbook
-    levels = data.levels
-    rp = _Replayer(levels, log)
-    result = rp.result
-    start = 0
-    if ob is not None and len(msgs):
-        rp.ts = int(msgs[0]["time_ns"])
-        _seed(rp, msgs[0].tolist(), ob[0], levels)
-        start = 1
-        if log:
-            result.row_ends.append(len(result.log))
-        if check:
-            result.rows_compared = 1
-            result.rows_matched = int(_as_row(rp.book, levels) == ob[0].tolist())
-    rows = msgs.tolist()
-    # a level can only enter the window on a row where the visible prices change
-    moved = np.ones(len(rows), bool)
-    if ob is not None and len(ob) > 1:
-        prices = ob[:, 0::2]
-        moved[1:] = (prices[1:] != prices[:-1]).any(axis=1)
-    for i in range(start, len(rows)):
-        t_ns, kind, oid, size, price, direction = rows[i]
-        rp.ts = t_ns
-        rp.apply(kind, oid, size, price, direction)
-        if ob is not None:
-            if moved[i]:
-                before = result.reveals
-                _reveal(rp, ob[i - 1], ob[i], levels)
-                result.rows_revealed += result.reveals > before
-            if check:
-                got = _as_row(rp.book, levels)
-                want = ob[i].tolist()
-                result.rows_compared += 1
-                if got == want:
-                    result.rows_matched += 1
-                else:
-                    if len(result.mismatches) < 20:
-                        result.mismatches.append((i, want, got))
-                    _resync(rp, ob[i], levels)
-        if log:
-            result.row_ends.append(len(result.log))
-        if progress is not None and i % 4096 == 0:
-            progress(i)
-    result.rows = len(rows)
-    if progress is not None:
-        progress(len(rows))
-    return result
+    from tickbook.feeds._lobster_replay import run_replay
 
-
-def _resync(rp: _Replayer, row: np.ndarray, levels: int) -> None:
-    # make the whole visible window equal to the file row (after a mismatch)
-    for side in (0, 1):
-        now = _visible(row, side, levels)
-        for price, qty in now:
-            rp.set_level(side, price, qty)
-        shown = {p for p, _ in now}
-        deepest = now[-1][0] if len(now) == levels else None
-        for price in _prices_until(rp.book, side, deepest):
-            if price not in shown:
-                rp.set_level(side, price, 0)
+    if not isinstance(data, LobsterData):
+        raise ValidationError(
+            f"invalid `data`: expected LobsterData (load_lobster), got {type(data).__name__}",
+            field="data",
+            value=type(data).__name__,
+        )
+    return run_replay(data, bool(check), bool(log), progress)
