@@ -31,6 +31,11 @@ _STATUSES = tuple(OrderStatus)
 _SIDES = tuple(Side)
 
 
+def _px(ticks: int | None) -> str:
+    # prices print as decimals (ticks of 0.01, as ``format_price``); the value stays ticks
+    return "None" if ticks is None else format_price(ticks)
+
+
 class Trade(tuple):
     """One execution: the resting order's price, the quantity, and both order ids.
 
@@ -51,6 +56,11 @@ class Trade(tuple):
     def aggressor_side(self) -> Side:
         """Side of the incoming order."""
         return _SIDES[self[6]]
+
+    @property
+    def price_display(self) -> str:
+        """The price as a decimal string (``format_price``: 10050 -> ``'100.50'``)."""
+        return format_price(self[1])
 
     @property
     def trade_id(self) -> int:
@@ -203,6 +213,20 @@ class Order:
     visible_quantity: int = 0
     post_only: bool = False
 
+    def __repr__(self) -> str:
+        extra = f", owner={self.owner}" if self.owner else ""
+        if self.display_quantity:
+            extra += f", display={self.display_quantity}, visible={self.visible_quantity}"
+        if self.post_only:
+            extra += ", post_only=True"
+        return (
+            f"Order(id={self.id}, side={self.side.name.lower()}, price={_px(self.price)}, "
+            f"status={self.status.name}, original={self.original_quantity}, "
+            f"remaining={self.remaining_quantity}, filled={self.filled_quantity}, "
+            f"cancelled={self.cancelled_quantity}, tif={self.time_in_force.name.lower()}, "
+            f"timestamp={self.timestamp}{extra})"
+        )
+
 
 class StopStatus:
     """Lifecycle of a stop order: waiting, turned into an order, or cancelled."""
@@ -237,3 +261,16 @@ class StopOrder:
     trail_method: str | None = None
     trail_value: float | int | None = None
     atr_period: int | None = None
+
+    def __repr__(self) -> str:
+        trail = ""
+        if self.trail_method is not None:
+            trail = f", trail={self.trail_method}:{self.trail_value}"
+            if self.atr_period:
+                trail += f"/{self.atr_period}"
+        return (
+            f"StopOrder(id={self.id}, side={self.side.name.lower()}, "
+            f"stop_price={_px(self.stop_price)}, limit_price={_px(self.limit_price)}, "
+            f"quantity={self.quantity}, tif={self.time_in_force.name.lower()}, "
+            f"status={self.status}, timestamp={self.timestamp}{trail})"
+        )

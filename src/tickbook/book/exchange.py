@@ -14,8 +14,9 @@ import numpy as np
 
 from tickbook.book import _layout as lay
 from tickbook.book._args import SIDE_TEXT, TIF_TEXT, as_int, flags, side_code, tif_code
+from tickbook.book._copying import state_arrays, state_from_arrays
 from tickbook.book._entry import entry_points
-from tickbook.book._errors import refusal
+from tickbook.book._errors import refusal, row_refusal
 from tickbook.book._memory import grow
 from tickbook.book._results import (
     CancelResult,
@@ -29,6 +30,7 @@ from tickbook.book._state import new_state
 from tickbook.book._stop_api import StopOrders
 from tickbook.book.snapshot import BookSnapshot
 from tickbook.core import (
+    CapacityError,
     DataError,
     OrderStatus,
     SelfTradePrevention,
@@ -36,10 +38,14 @@ from tickbook.core import (
     TickbookError,
     TimeInForce,
     ValidationError,
+    format_price,
 )
 from tickbook.core._checks import check_int, refuse
 
-__all__ = ["Exchange"]
+__all__ = ["MAX_ORDER_CAPACITY", "Exchange"]
+
+#: Largest initial ``order_capacity`` (the book grows past it as orders arrive).
+MAX_ORDER_CAPACITY = 1 << 24
 
 _SIDE_TEXT, _TIF_TEXT = SIDE_TEXT, TIF_TEXT
 _new = tuple.__new__
@@ -93,11 +99,22 @@ class Exchange(StopOrders):
             order_capacity,
             "order_capacity",
             lo=16,
-            hi=1 << 30,
-            expected="an integer in [16, 2**30]",
+            hi=MAX_ORDER_CAPACITY,
+            expected=f"an integer in [16, {MAX_ORDER_CAPACITY}] (the book grows past it)",
         )
         capacity = 1 << (capacity - 1).bit_length()
-        self._st = new_state(capacity, record_events=record_events)
+        try:
+            state = new_state(capacity, record_events=record_events)
+        except MemoryError:
+            raise CapacityError(
+                f"no memory for `order_capacity` {order_capacity}",
+                field="order_capacity",
+                value=order_capacity,
+            ) from None
+        self._attach(state)
+
+    def _attach(self, state: Any) -> None:
+        self._st = state
         self._k = entry_points(self._st)
         self._hdr = self._st.hdr
         self._h = memoryview(self._hdr)
@@ -106,6 +123,17 @@ class Exchange(StopOrders):
         self._new_trade_log()
         # the hottest kernel is bound here; the others load on first use
         self._limit = self._k.limit
+
+    # -- copies: an independent book on copies of the arrays (book/_copying.py) ---------------
+
+    def __copy__(self) -> Exchange:
+        return _restore(type(self), state_arrays(self._st))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Exchange:
+        return _restore(type(self), state_arrays(self._st))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (type(self), state_arrays(self._st))
 
     # -- orders -------------------------------------------------------------------------------
 
@@ -502,7 +530,7 @@ class Exchange(StopOrders):
         refused = np.flatnonzero(results["error"] < 0)
         if refused.size:
             row = int(refused[0])
-            why = refusal(int(results["error"][row]))
+            why = row_refusal(int(results["error"][row]), events, row)
             raise DataError(f"event {row} is refused by the engine: {why}", field="row", value=row)
         return exchange
 
@@ -531,7 +559,12 @@ class Exchange(StopOrders):
 
     def _grow(self, orders: int = 0, trades: int = 0) -> None:
         """Make room for the next operation (and ``orders``/``trades`` more), then retry it."""
-        grow(self._st, self._k.adopt, orders, trades)
+        try:
+            grow(self._st, self._k.adopt, orders, trades)
+        except MemoryError:  # raised before the book changed
+            raise CapacityError(
+                "no memory to grow the book", field="orders", value=self.order_count()
+            ) from None
 
     def _new_trade_log(self) -> None:
         # kernels put this log in every SubmitResult they box, found through its address in
@@ -559,4 +592,18 @@ class Exchange(StopOrders):
 
     def __repr__(self) -> str:
         bid, ask = self.best_bid_ask()
-        return f"Exchange(bid={bid}, ask={ask}, resting={self.order_count()}, clock={self.clock})"
+        return (
+            f"Exchange(bid={_px(bid)}, ask={_px(ask)}, last={_px(self.last_trade_price())}, "
+            f"resting={self.order_count()}, stops={self.pending_stop_count()}, clock={self.clock})"
+        )
+
+
+def _px(ticks: int | None) -> str:
+    return "None" if ticks is None else format_price(ticks)
+
+
+def _restore(cls: type[Exchange], arrays: tuple[np.ndarray, ...]) -> Exchange:
+    """Build an exchange on ``arrays`` (copies of a state's arrays): copy and unpickle."""
+    exchange = cls.__new__(cls)
+    exchange._attach(state_from_arrays(arrays))
+    return exchange
