@@ -7,6 +7,8 @@ up front, before any conversion, with a ``ValidationError`` naming the field and
 
 - the text is at most ``MAX_NUMBER_TEXT`` characters, ASCII only (no superscript or other
   Unicode digits, which ``int`` would take), surrounding spaces ignored;
+- an integer is digits with an optional sign; a decimal is digits, sign, point and exponent
+  (no ``_`` separators, ``nan`` or ``inf``);
 - a decimal's exponent keeps its magnitude below ``10**MAX_DECIMAL_EXPONENT``.
 """
 
@@ -32,6 +34,7 @@ MAX_NUMBER_TEXT = 64
 MAX_DECIMAL_EXPONENT = 40
 
 _INT_CHARS = frozenset("+-0123456789")
+_DECIMAL_CHARS = frozenset("+-.0123456789eE")
 
 
 def _shown(text: str) -> str:
@@ -50,7 +53,7 @@ def number_text(text: Any, field: str, expected: str = "a number") -> str:
             field=field,
             value=text,
         )
-    if not stripped.isascii():
+    if not text.isascii():
         raise refuse(field, f"{expected} in ASCII digits", text)
     return stripped
 
@@ -84,8 +87,11 @@ def parse_decimal(text: Any, field: str, expected: str = "a decimal number") -> 
     elif isinstance(text, Decimal):
         value = text
     else:
+        stripped = number_text(text, field, expected)
+        if not _DECIMAL_CHARS.issuperset(stripped):  # no "_", "nan", "inf"
+            raise refuse(field, expected, text)
         try:
-            value = Decimal(number_text(text, field, expected))
+            value = Decimal(stripped)
         except InvalidOperation:
             raise refuse(field, expected, text) from None
     if not value.is_finite():
