@@ -76,3 +76,15 @@ def test_a_damaged_pickle_is_refused_before_any_kernel_sees_it():
     bad[1] = bad[1][:16]  # fewer order rows than the header's capacity
     with pytest.raises(DataError):
         state_from_arrays(tuple(bad))
+
+
+@pytest.mark.parametrize("how", sorted(COPIERS))
+def test_a_book_whose_every_array_grew_copies_exactly(how):
+    ex = Exchange(order_capacity=16)
+    for i in range(300):  # levels, orders, index, events and stops all outgrow their start
+        ex.submit_limit("buy" if i % 2 else "sell", 1_000 + (i if i % 2 else 10_000 + i), 1 + i)
+        if i % 10 == 0:
+            ex.submit_stop_market("sell", 500 + i, 1)
+    other = COPIERS[how](ex)
+    assert engine_fingerprint(other) == engine_fingerprint(ex)
+    assert len(other.full_book().bids) == 150 and other.pending_stop_count() == 30

@@ -535,8 +535,8 @@ def engine_fingerprint(ex: Any) -> tuple[Any, ...]:
         ex.pending_stop_count(),
         [ex.get_order(i) for i in ids],
         [ex.get_stop_order(i) for i in ids],
-        events,
         next_ids(ex),
+        events,  # last: a book that does not record is compared on ``[:-1]``
     )
 
 

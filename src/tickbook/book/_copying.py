@@ -52,7 +52,7 @@ def state_from_arrays(arrays: Any) -> Any:
             not isinstance(array, np.ndarray)
             or array.dtype != like.dtype
             or array.ndim != like.ndim
-            or array.shape[1:] != like.shape[1:]
+            or _fixed(name, array.shape) != _fixed(name, like.shape)
             or not array.flags.c_contiguous
         ):
             got = getattr(array, "dtype", type(array).__name__)
@@ -73,6 +73,11 @@ def state_from_arrays(arrays: Any) -> Any:
     if config.DISABLE_JIT:
         return _state._PyBookState(*arrays)
     return _state._make(*arrays)
+
+
+def _fixed(name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+    # the sizes that never change as a book grows: all but the rows (levels: axis 1)
+    return (shape[0], *shape[2:]) if name == "lv" else shape[1:]
 
 
 def clone_state(st: Any) -> Any:
