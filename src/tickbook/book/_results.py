@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
 
 from tickbook.core import OrderStatus, Side, TickbookError, TimeInForce, format_price
 
-if TYPE_CHECKING:
-    import numpy as np
-
 __all__ = [
+    "BATCH_RESULT_DTYPE",
+    "TRADE_DTYPE",
     "CancelResult",
     "ModifyResult",
     "Order",
@@ -25,8 +26,45 @@ __all__ = [
     "StopSubmitResult",
     "SubmitResult",
     "Trade",
+    "TradeLog",
+    "trade_dtype",
 ]
 
+
+def trade_dtype(time_field: str = "timestamp") -> np.dtype:
+    """The one layout of trade rows (the book's trade log): ``Trade``'s fields, in order.
+
+    An ``Exchange`` times trades by its logical clock (``timestamp``); a ``FeedBook`` by the
+    feed's clock (``ts_ns``).
+    """
+    return np.dtype(
+        [
+            ("id", "i8"),
+            ("price", "i8"),
+            ("quantity", "i8"),
+            ("aggressor_order_id", "i8"),
+            ("passive_order_id", "i8"),
+            (time_field, "i8"),
+            ("aggressor_side", "i8"),
+        ]
+    )
+
+
+#: Rows of ``Exchange.trades_array`` and of ``submit_batch``'s trades.
+TRADE_DTYPE = trade_dtype()
+#: One row per command of ``Exchange.submit_batch``: the command's answer and its trade rows.
+BATCH_RESULT_DTYPE = np.dtype(
+    [
+        ("order_id", "i8"),
+        ("error", "i8"),
+        ("status", "i8"),
+        ("filled", "i8"),
+        ("resting", "i8"),
+        ("cancelled", "i8"),
+        ("trade_start", "i8"),
+        ("trade_end", "i8"),
+    ]
+)
 _STATUSES = tuple(OrderStatus)
 _SIDES = tuple(Side)
 

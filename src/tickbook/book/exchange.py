@@ -19,6 +19,8 @@ from tickbook.book._entry import entry_points
 from tickbook.book._errors import refusal, row_refusal
 from tickbook.book._memory import grow
 from tickbook.book._results import (
+    BATCH_RESULT_DTYPE,
+    TRADE_DTYPE,
     CancelResult,
     ModifyResult,
     Order,
@@ -42,7 +44,7 @@ from tickbook.core import (
 )
 from tickbook.core._checks import check_int, refuse
 
-__all__ = ["MAX_ORDER_CAPACITY", "Exchange"]
+__all__ = ["BATCH_RESULT_DTYPE", "MAX_ORDER_CAPACITY", "Exchange"]
 
 #: Largest initial ``order_capacity`` (the book grows past it as orders arrive).
 MAX_ORDER_CAPACITY = 1 << 24
@@ -52,31 +54,6 @@ _new = tuple.__new__
 _H_BEST_BID, _H_BEST_ASK, _H_LAST = lay.H_BEST, lay.H_BEST + 1, lay.H_LAST_PRICE
 _H_NLEV_BID, _H_NLEV_ASK, _H_CLOCK = lay.H_NLEV, lay.H_NLEV + 1, lay.H_CLOCK
 _empty, _INT64 = np.empty, np.int64
-_TRADE_DTYPE = np.dtype(
-    [
-        ("id", "i8"),
-        ("price", "i8"),
-        ("quantity", "i8"),
-        ("aggressor_order_id", "i8"),
-        ("passive_order_id", "i8"),
-        ("timestamp", "i8"),
-        ("aggressor_side", "i8"),
-    ]
-)
-BATCH_RESULT_DTYPE = np.dtype(
-    [
-        ("order_id", "i8"),
-        ("error", "i8"),
-        ("status", "i8"),
-        ("filled", "i8"),
-        ("resting", "i8"),
-        ("cancelled", "i8"),
-        ("trade_start", "i8"),
-        ("trade_end", "i8"),
-    ]
-)
-
-
 _side, _tif, _int, _flags = side_code, tif_code, as_int, flags
 
 
@@ -445,7 +422,7 @@ class Exchange(StopOrders):
     def trades_array(self) -> np.ndarray:
         """Return the trade log as a structured array (a copy): fields as ``Trade``'s."""
         rows = self._tlog.rows[: self._h[lay.H_NTRADES]]
-        return np.ascontiguousarray(rows).view(_TRADE_DTYPE).reshape(-1).copy()
+        return np.ascontiguousarray(rows).view(TRADE_DTYPE).reshape(-1).copy()
 
     @property
     def clock(self) -> int:
@@ -514,7 +491,7 @@ class Exchange(StopOrders):
         while done < n:  # a command lacked room: grow and resume at it
             self._grow()
             done = self._k.run_commands(self._st, commands, done, t0, grid)
-        trades = self._tlog.rows[t0 : self._h[lay.H_NTRADES]].view(_TRADE_DTYPE).reshape(-1)
+        trades = self._tlog.rows[t0 : self._h[lay.H_NTRADES]].view(TRADE_DTYPE).reshape(-1)
         trades.flags.writeable = False
         return results, trades
 

@@ -16,6 +16,7 @@ from tickbook.book import _feed
 from tickbook.book import _layout as lay
 from tickbook.book._copying import state_arrays, state_from_arrays
 from tickbook.book._entry import fast_kernel
+from tickbook.book._results import trade_dtype
 from tickbook.book._state import new_state
 from tickbook.book.exchange import MAX_ORDER_CAPACITY
 from tickbook.book.snapshot import BookSnapshot
@@ -36,17 +37,7 @@ from tickbook.core._checks import check_int, refuse
 __all__ = ["BOOK_EVENT_DTYPE", "FeedBook", "FeedEventKind"]
 
 BOOK_EVENT_DTYPE = _feed.BOOK_EVENT_DTYPE
-_TRADE_DTYPE = np.dtype(
-    [
-        ("id", "i8"),
-        ("price", "i8"),
-        ("quantity", "i8"),
-        ("aggressor_order_id", "i8"),
-        ("passive_order_id", "i8"),
-        ("ts_ns", "i8"),
-        ("aggressor_side", "i8"),
-    ]
-)
+_TRADE_DTYPE = trade_dtype("ts_ns")  # the Exchange's trade rows, timed by the feed
 
 
 class FeedEventKind(enum.IntEnum):
