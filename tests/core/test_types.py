@@ -109,6 +109,7 @@ def test_anything_else_is_refused_naming_side(bad):
 
 def test_members_and_integer_codes_are_accepted_other_enums_are_not():
     assert side_code(Side.SELL) == 1 and side_code(np.int64(0)) == 0 and Side.parse(1) is Side.SELL
+    assert side_code(np.str_("Sell")) == 1 and side_code(np.array(["buy"])[0]) == 0
     assert tif_code("Fok") == 2 and tif_code(TimeInForce.IOC) == 1
     assert SelfTradePrevention.parse(" Cancel_Both ") is SelfTradePrevention.CANCEL_BOTH
     for wrong in (TimeInForce.IOC, SelfTradePrevention.CANCEL_NEWEST):

@@ -80,7 +80,7 @@ def enum_text(cls: type[enum.IntEnum]) -> dict[str, int]:
 
 def enum_code(cls: type[enum.IntEnum], value: Any, field: str | None = None) -> int:
     """Return the integer code of ``value`` for enum ``cls`` (rule: see ``Side.parse``)."""
-    if type(value) is str:
+    if isinstance(value, str):  # str subclasses too (numpy.str_)
         table = enum_text(cls)
         code = table.get(value)
         if code is None and value.isascii():
