@@ -88,3 +88,32 @@ def test_a_book_whose_every_array_grew_copies_exactly(how):
     other = COPIERS[how](ex)
     assert engine_fingerprint(other) == engine_fingerprint(ex)
     assert len(other.full_book().bids) == 150 and other.pending_stop_count() == 30
+
+
+@pytest.mark.parametrize("how", sorted(COPIERS))
+def test_results_copy_and_pickle_with_their_own_trades(how):
+    ex = Exchange()
+    ex.submit_limit("sell", 100, 5)
+    ex.submit_limit("sell", 101, 5)
+    crossing = ex.submit_limit("buy", 101, 7)
+    resting = ex.submit_limit("buy", 1, 1)
+    modified = ex.modify(2, 101, 1)
+
+    def public(r):
+        return (
+            r.order_id,
+            r.status,
+            r.filled_quantity,
+            r.resting_quantity,
+            r.cancelled_quantity,
+            r.trade_count,
+            r.trades,
+        )
+
+    for r in (crossing, resting, modified.submit):
+        assert public(COPIERS[how](r)) == public(r)
+    assert COPIERS[how](modified).submit.order_id == modified.new_order_id
+    copied = COPIERS[how](crossing)
+    del ex
+    gc.collect()
+    assert [t.price for t in copied.trades] == [100, 101] == [t.price for t in crossing.trades]

@@ -146,6 +146,16 @@ class TradeLog:
             self._rows = self._state.tr
             self._state = None
 
+    @classmethod
+    def of_rows(cls, rows: np.ndarray) -> TradeLog:
+        """Return a frozen log on ``rows`` (no book behind it)."""
+        log = cls(None)
+        log._rows = rows
+        return log
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return TradeLog.of_rows, (np.array(self.rows, copy=True),)
+
     def trades(self, lo: int, hi: int) -> list[Trade]:
         """Return rows ``[lo, hi)`` as ``Trade`` objects."""
         new = tuple.__new__
@@ -184,12 +194,29 @@ class SubmitResult(tuple):
         """Number of trades, without building them."""
         return self[6] - self[5]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a copy or a pickle keeps the order's own trade rows, not the book's whole log
+        lo, hi = self[5], self[6]
+        log = TradeLog.of_rows(np.array(self[7].rows[lo:hi], copy=True)) if hi > lo else None
+        return _rebuild, (SubmitResult, (*self[:5], 0, hi - lo, log))
+
+    def __copy__(self) -> SubmitResult:
+        return self  # immutable
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SubmitResult:
+        f, args = self.__reduce__()
+        return f(*args)
+
     def __repr__(self) -> str:
         return (
             f"SubmitResult(order_id={self[0]}, status={_STATUSES[self[1]].name}, "
             f"filled={self[2]}, resting={self[3]}, cancelled={self[4]}, "
             f"trades={self[6] - self[5]})"
         )
+
+
+def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
+    return tuple.__new__(cls, values)
 
 
 class CancelResult(tuple):
