@@ -33,7 +33,12 @@ from tests.strategies import Op
 from tickbook.book import Exchange
 from tickbook.core import InvalidOrder, OrderNotActive, OrderStatus, TickbookError, UnknownOrder
 
-nanobook = pytest.importorskip("nanobook")
+# CI sets TICKBOOK_REQUIRE_PEERS=1 so that a peer that stops importing fails the run instead of
+# skipping this whole comparison; locally, a machine without nanobook skips it
+if os.environ.get("TICKBOOK_REQUIRE_PEERS") == "1":
+    import nanobook
+else:
+    nanobook = pytest.importorskip("nanobook")
 
 NB_STATUS = {"New": 0, "PartiallyFilled": 1, "Filled": 2, "Cancelled": 3}
 NB_ERRORS = {"OrderNotFound": "unknown", "OrderNotActive": "not_active"}
