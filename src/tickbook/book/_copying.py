@@ -20,10 +20,16 @@ from tickbook.core import DataError
 __all__ = ["clone_state", "state_arrays", "state_from_arrays"]
 
 
-def _fields() -> tuple[str, ...]:
+def _low() -> Any:
+    # the one place that knows where the state's field list and constructor live
+    # (``_FIELDS``, ``_make``, ``_PyBookState``, ``new_state``)
     from tickbook.book import _state
 
-    return _state._FIELDS
+    return _state
+
+
+def _fields() -> tuple[str, ...]:
+    return _low()._FIELDS
 
 
 def state_arrays(st: Any) -> tuple[np.ndarray, ...]:
@@ -41,8 +47,7 @@ def state_from_arrays(arrays: Any) -> Any:
     """
     from numba import config
 
-    from tickbook.book import _state
-
+    _state = _low()
     fields = _state._FIELDS
     template = state_arrays(_state.new_state(16, record_events=False))
     if not isinstance(arrays, tuple) or len(arrays) != len(fields):
