@@ -30,10 +30,11 @@ def test_book_api():
 
 def test_core_api():
     assert set(tickbook.core.__all__) == {
-        "MAX_PRICE", "MAX_QTY", "CapacityError", "DataError", "InvalidOrder", "OrderId",
-        "OrderNotActive", "OrderStatus", "Price", "Qty", "SelfTradePrevention", "Side",
-        "Symbol", "TickbookError", "TimeInForce", "TradeId", "UnknownOrder", "ValidationError",
-        "format_price", "parse_price",
+        "MAX_NUMBER_TEXT", "MAX_PRICE", "MAX_QTY", "CapacityError", "DataError",
+        "InvalidOrder", "OrderId", "OrderNotActive", "OrderStatus", "Price", "Qty",
+        "SelfTradePrevention", "Side", "Symbol", "TickbookError", "TimeInForce", "TradeId",
+        "UnknownOrder", "ValidationError", "enum_code", "format_price", "parse_decimal",
+        "parse_int", "parse_price", "side_code", "tif_code",
     }  # fmt: skip
 
 

@@ -362,3 +362,85 @@ def test_interior_cancels_are_walked_once_at_most():
         previous = new
     killed = ex.submit_limit("buy", 100, 2_000_000, "fok")  # too big: killed, walks all
     assert killed.filled_quantity == 0 and _linked_entries(ex, 1, 100) == 3
+
+
+# -- prices print as prices ------------------------------------------------------------------
+
+
+def test_results_print_statuses_by_name_and_prices_as_decimals_while_values_stay_ticks():
+    ex = Exchange()
+    ex.submit_limit("sell", 10050, 10, display_quantity=4, owner=3)
+    r = ex.submit_limit("buy", 10100, 4)
+    trade = r.trades[0]
+    assert trade.price == 10050 and type(trade.price) is int and trade.price_display == "100.50"
+    assert "price=100.50" in repr(trade) and "side=buy" in repr(trade)
+    assert "status=FILLED" in repr(r) and r.status is OrderStatus.FILLED
+    order = ex.get_order(1)
+    assert order.price == 10050
+    assert repr(order).startswith("Order(id=1, side=sell, price=100.50, status=PARTIALLY_FILLED")
+    assert "display=4" in repr(order) and "owner=3" in repr(order)
+    stop = ex.get_stop_order(ex.submit_stop_limit("sell", 9900, 9850, 2).order_id)
+    assert stop.stop_price == 9900
+    assert "stop_price=99.00, limit_price=98.50" in repr(stop) and "status=pending" in repr(stop)
+    assert repr(ex) == "Exchange(bid=None, ask=100.50, last=100.50, resting=1, stops=1, clock=3)"
+    assert (
+        repr(Exchange()) == "Exchange(bid=None, ask=None, last=None, resting=0, stops=0, clock=0)"
+    )
+
+
+def test_a_loaded_exchange_prints_its_prices_as_decimals(tmp_path):
+    ex = Exchange()
+    ex.submit_limit("buy", 9999, 1)
+    ex.save(tmp_path / "e.jsonl")
+    assert "bid=99.99" in repr(Exchange.load(tmp_path / "e.jsonl"))
+
+
+# -- capacity --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("capacity", [2**30, 2**25, 2**63])
+def test_an_initial_capacity_past_the_cap_is_refused_by_name(capacity):
+    from tickbook.book.exchange import MAX_ORDER_CAPACITY
+    from tickbook.core import TickbookError
+
+    with pytest.raises(TickbookError) as info:
+        Exchange(order_capacity=capacity)
+    assert (info.value.field, info.value.value) == ("order_capacity", capacity)
+    assert str(MAX_ORDER_CAPACITY) in str(info.value)
+
+
+def test_a_failed_allocation_is_a_capacity_error_naming_the_value(monkeypatch):
+    from tickbook.book import exchange as module
+    from tickbook.core import CapacityError
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(module, "new_state", no_memory)
+    with pytest.raises(CapacityError) as info:
+        Exchange(order_capacity=4096)
+    assert (info.value.field, info.value.value) == ("order_capacity", 4096)
+
+    monkeypatch.undo()
+    ex = Exchange(order_capacity=16)
+    monkeypatch.setattr(module, "grow", no_memory)
+    ids = []
+    with pytest.raises(CapacityError):
+        for i in range(100):
+            ids.append(ex.submit_limit("buy", 100 + i, 1).order_id)
+    assert ex.order_count() == len(ids) and ex.clock == len(ids)  # the refused one left no trace
+
+
+def test_the_stop_methods_are_exchange_methods():
+    from tickbook.book._stop_api import StopOrders
+
+    assert issubclass(Exchange, StopOrders)
+    for name in (
+        "submit_stop_market",
+        "submit_stop_limit",
+        "submit_trailing_stop_market",
+        "submit_trailing_stop_limit",
+        "pending_stop_count",
+        "get_stop_order",
+    ):
+        assert callable(getattr(Exchange(), name))

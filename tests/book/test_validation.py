@@ -8,6 +8,7 @@ Hypothesis fuzzes the argument values; example tables pin the classes and fields
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from tickbook.core import (
     DataError,
     InvalidOrder,
     OrderNotActive,
+    SelfTradePrevention,
     Side,
     TickbookError,
     TimeInForce,
@@ -870,6 +872,14 @@ def words(*good: Any) -> st.SearchStrategy[Any]:
     return st.one_of(st.sampled_from(good), st.sampled_from(good), JUNK)
 
 
+def sides() -> st.SearchStrategy[Any]:
+    return st.one_of(words(*SIDES), spellings("buy", "sell"), spellings("buyer", "hold", "sel"))
+
+
+def tifs() -> st.SearchStrategy[Any]:
+    return st.one_of(words(*TIFS), spellings("gtc", "ioc", "fok"), spellings("day", "gtd"))
+
+
 def is_int(v: Any) -> bool:
     return isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_)
 
@@ -878,17 +888,54 @@ def int_in(v: Any, lo: int, hi: int) -> bool:
     return is_int(v) and lo <= v <= hi
 
 
-SIDES = ("buy", "sell", "BUY", "Sell", Side.BUY, Side.SELL, 0, 1)
-TIFS = ("gtc", "ioc", "fok", "GTC", TimeInForce.FOK, 0, 1, 2)
+def spellings(*names: str) -> st.SearchStrategy[str]:
+    """Every letter case of ``names``, with or without surrounding spaces."""
+    return st.tuples(
+        st.sampled_from(names),
+        st.lists(st.booleans(), min_size=12, max_size=12),
+        st.sampled_from(["", " ", "\t", "  "]),
+        st.sampled_from(["", " ", "\n"]),
+    ).map(
+        lambda t: (
+            t[2] + "".join(c.upper() if up else c for c, up in zip(t[0], t[1], strict=False)) + t[3]
+        )
+    )
+
+
+SIDES = ("buy", "sell", "BUY", "Sell", "SELL", "bUy", " sell ", Side.BUY, Side.SELL, 0, 1)
+TIFS = ("gtc", "ioc", "fok", "GTC", "Ioc", "fOk ", TimeInForce.FOK, 0, 1, 2)
 STPS = (None, "cancel_newest", "CANCEL_OLDEST", " cancel_both ", "decrement", "none")
 
 
+def enum_code_of(v: Any, names: tuple[str, ...], kind: type) -> int | None:
+    """The documented rule for enum arguments (``Side.parse``), stated here on its own.
+
+    A member of the enum; its name in ASCII letters of any case, surrounding spaces ignored;
+    or its integer code (not a bool, not a float). Anything else is refused.
+    """
+    if isinstance(v, str):
+        word = v.strip().lower() if v.isascii() else None
+        return names.index(word) if word in names else None
+    if isinstance(v, enum.Enum):
+        return int(v) if isinstance(v, kind) else None
+    return int(v) if int_in(v, 0, len(names) - 1) else None
+
+
 def side_ok(v: Any) -> bool:
-    return (isinstance(v, str) and v in SIDES) or int_in(v, 0, 1)
+    return enum_code_of(v, ("buy", "sell"), Side) is not None
 
 
 def tif_ok(v: Any) -> bool:
-    return (isinstance(v, str) and v in TIFS) or int_in(v, 0, 2)
+    return enum_code_of(v, ("gtc", "ioc", "fok"), TimeInForce) is not None
+
+
+def stp_ok(v: Any) -> bool:
+    names = tuple(m.name.lower() for m in SelfTradePrevention)
+    return v is None or enum_code_of(v, names, SelfTradePrevention) is not None
+
+
+def is_gtc(v: Any) -> bool:
+    return enum_code_of(v, ("gtc", "ioc", "fok"), TimeInForce) == 0
 
 
 def check(ex: Exchange, call: Callable[[], Any], invalid: set[str]) -> None:
@@ -905,10 +952,10 @@ def check(ex: Exchange, call: Callable[[], Any], invalid: set[str]) -> None:
 
 @settings(max_examples=scaled(400), **SETTINGS)
 @given(
-    side=words(*SIDES),
+    side=sides(),
     price=ints(1, MAX_PRICE),
     qty=ints(1, 50),
-    tif=words(*TIFS),
+    tif=tifs(),
     display=ints(0, 50),
     owner=ints(0, MAX_OWNER),
     post_only=st.one_of(st.booleans(), JUNK),
@@ -941,17 +988,17 @@ def test_fuzzed_submit_limit_is_refused_by_name_or_accepted(
         kwargs["post_only"] = post_only
         if not isinstance(post_only, bool):
             invalid.add("post_only")
-        elif post_only and tif_ok(tif) and tif not in ("gtc", "GTC", 0):
+        elif post_only and tif_ok(tif) and not is_gtc(tif):
             invalid.add("tif")
     if "stp" in extras:
         kwargs["stp"] = stp
-        if stp not in STPS:
+        if not stp_ok(stp):
             invalid.add("stp")
     check(ex, lambda: ex.submit_limit(side, price, qty, tif, **kwargs), invalid)
 
 
 @settings(max_examples=scaled(200), **SETTINGS)
-@given(side=words(*SIDES), qty=ints(1, 50), owner=ints(0, MAX_OWNER), stp=words(*STPS))
+@given(side=sides(), qty=ints(1, 50), owner=ints(0, MAX_OWNER), stp=words(*STPS))
 def test_fuzzed_submit_market_is_refused_by_name_or_accepted(side, qty, owner, stp):
     ex = busy()
     invalid: set[str] = set()
@@ -961,7 +1008,7 @@ def test_fuzzed_submit_market_is_refused_by_name_or_accepted(side, qty, owner, s
         invalid.add("quantity")
     if not int_in(owner, 0, MAX_OWNER):
         invalid.add("owner")
-    if stp not in STPS:
+    if not stp_ok(stp):
         invalid.add("stp")
     check(ex, lambda: ex.submit_market(side, qty, owner=owner, stp=stp), invalid)
 
@@ -1008,11 +1055,11 @@ TRAILS = ("fixed", "percentage", "percent", "atr", "ATR", "Fixed")
 
 @settings(max_examples=scaled(400), **SETTINGS)
 @given(
-    side=words(*SIDES),
+    side=sides(),
     stop=ints(1, MAX_PRICE),
     limit=st.one_of(st.just(None), ints(1, MAX_PRICE)),
     qty=ints(1, 50),
-    tif=words(*TIFS),
+    tif=tifs(),
     trail=st.one_of(st.just(None), words(*TRAILS)),
     value=st.one_of(
         st.integers(1, 10), st.floats(0, 1), st.floats(0, 120), st.just(0.9999999999), JUNK
@@ -1066,7 +1113,7 @@ def test_fuzzed_stop_submissions_are_refused_by_name_or_accepted(
 
 
 @settings(max_examples=scaled(200), **SETTINGS)
-@given(levels=ints(1, 50), side=words(*SIDES), oid=ORDER_IDS)
+@given(levels=ints(1, 50), side=sides(), oid=ORDER_IDS)
 def test_fuzzed_queries_are_refused_by_name_or_answered(levels, side, oid):
     ex = busy()
     check(ex, lambda: ex.depth(levels), set() if is_int(levels) and levels >= 1 else {"levels"})

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,8 +16,11 @@ from tickbook.core import (
     TimeInForce,
     UnknownOrder,
     ValidationError,
+    enum_code,
     format_price,
     parse_price,
+    side_code,
+    tif_code,
 )
 
 
@@ -82,3 +86,56 @@ def test_error_tree_subclasses_builtins_and_carries_field_and_value():
     error = UnknownOrder("unknown `order_id`: 7", field="order_id", value=7)
     assert str(error) == "unknown `order_id`: 7"
     assert (error.field, error.value) == ("order_id", 7)
+
+
+# -- one rule for enum arguments (sides, times in force, self-trade prevention) --------------
+
+SIDE_WORDS = ["buy", "BUY", "Buy", "bUy", " sell", "SELL\n", "\tSell ", "sElL"]
+
+
+@pytest.mark.parametrize("word", SIDE_WORDS)
+def test_a_side_is_its_ascii_name_in_any_case(word):
+    expected = 0 if "u" in word.lower() else 1
+    assert side_code(word) == expected
+    assert Side.parse(word) is Side(expected)
+
+
+@pytest.mark.parametrize("bad", ["ſell", "buyer", "b uy", "", 2, -1, True, 1.0, None, b"buy"])
+def test_anything_else_is_refused_naming_side(bad):
+    with pytest.raises(ValidationError) as info:
+        side_code(bad)
+    assert (info.value.field, info.value.value) == ("side", bad)
+
+
+def test_members_and_integer_codes_are_accepted_other_enums_are_not():
+    assert side_code(Side.SELL) == 1 and side_code(np.int64(0)) == 0 and Side.parse(1) is Side.SELL
+    assert side_code(np.str_("Sell")) == 1 and side_code(np.array(["buy"])[0]) == 0
+    assert tif_code("Fok") == 2 and tif_code(TimeInForce.IOC) == 1
+    assert SelfTradePrevention.parse(" Cancel_Both ") is SelfTradePrevention.CANCEL_BOTH
+    for wrong in (TimeInForce.IOC, SelfTradePrevention.CANCEL_NEWEST):
+        with pytest.raises(ValidationError):
+            side_code(wrong)
+    with pytest.raises(ValidationError) as info:
+        enum_code(TimeInForce, "day")
+    assert info.value.field == "tif"
+
+
+@given(st.text(max_size=6))
+def test_side_parsing_follows_the_documented_rule_for_any_text(text):
+    word = text.strip().lower() if text.isascii() else None
+    if word in ("buy", "sell"):
+        assert side_code(text) == ("buy", "sell").index(word)
+    else:
+        with pytest.raises(ValidationError):
+            side_code(text)
+
+
+def test_one_side_parser_is_used_by_the_book():
+    from tickbook.book import Exchange, FeedBook
+
+    ex, feed = Exchange(), FeedBook()
+    for i, word in enumerate(SIDE_WORDS, start=1):
+        ex.submit_limit(word, 100 if side_code(word) == 0 else 200, 1)
+        feed.add(i, word, 100 if side_code(word) == 0 else 200, 1)
+    assert ex.order_count() == feed.order_count() == len(SIDE_WORDS)
+    assert ex.depth().bid_array.tolist() == feed.depth().bid_array.tolist()

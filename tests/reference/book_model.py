@@ -30,8 +30,14 @@ scan. Clarity over speed.
   over the last ``period`` absolute changes between consecutive trade prices (all trades of
   the exchange), and no move until that many changes exist.
 
-Each triggered stop also takes one step of the clock, as the engine does (a documented doubt:
-see ``tests/book/test_stops.py::test_a_triggered_stop_takes_its_own_step_of_the_clock``).
+- The clock orders every order the book creates. The reference (nanobook's developer
+  reference, ``../shared/seeds/000_*``: "Timestamp = monotonic nanosecond counter (not system
+  clock), guaranteeing deterministic ordering"; each ``Order`` carries its own ``timestamp``)
+  gives each order a fresh step of the counter, and a triggered stop is a new order on the
+  book (stop-market: a market order; stop-limit: a limit order), so each triggered stop takes
+  its own step, in firing order, and its trades carry that step. An operation that triggers
+  k stops therefore moves the clock by 1 + k. (Rule taken from the reference, not from the
+  engine; ``tests/book/test_stops.py`` checks the engine against the same numbers.)
 """
 
 from __future__ import annotations
@@ -349,7 +355,7 @@ class RefExchange:
             for s in fired:
                 s.status = TRIGGERED
             for s in fired:
-                ts = self._tick()  # each triggered stop runs as its own step of the clock
+                ts = self._tick()  # a triggered stop is a new order: its own clock step
                 market = s.limit_price == 0
                 self._place(
                     s.id, s.side, s.limit_price, s.quantity, "ioc" if market else s.tif,
@@ -508,7 +514,8 @@ def engine_fingerprint(ex: Any) -> tuple[Any, ...]:
     """Everything observable about an ``Exchange`` (public queries only), for equality checks.
 
     Depth, L3 queues of both sides, trades, clock, last price, every order and stop by id (ids
-    never exceed the clock) and the event log when it is recorded.
+    never exceed the clock), the event log when it is recorded, and the next order and trade
+    ids (read from a copy of the exchange, which is then traded on).
     """
     book = ex.full_book()
     ids = range(1, ex.clock + 2)
@@ -528,5 +535,15 @@ def engine_fingerprint(ex: Any) -> tuple[Any, ...]:
         ex.pending_stop_count(),
         [ex.get_order(i) for i in ids],
         [ex.get_stop_order(i) for i in ids],
-        events,
+        next_ids(ex),
+        events,  # last: a book that does not record is compared on ``[:-1]``
     )
+
+
+def next_ids(ex: Any) -> tuple[int, int]:
+    """Return (next order id, next trade id) of ``ex`` without touching it: probe a copy."""
+    probe = copy.deepcopy(ex)
+    seen = len(probe.trades_array())
+    order_id = probe.submit_limit("buy", (1 << 52) - 1, 1).order_id
+    probe.submit_market("sell", 1)  # trades with that bid if it did not trade at once
+    return order_id, int(probe.trades_array()["id"][seen])

@@ -14,7 +14,7 @@ from tickbook.core import (
 )
 from tickbook.core._checks import refuse
 
-__all__ = ["refusal"]
+__all__ = ["refusal", "row_refusal"]
 
 _PRICE = f"a positive integer (ticks) <= {lay.MAX_PRICE}"
 _QTY = f"a positive integer <= {lay.MAX_QTY}"
@@ -53,3 +53,32 @@ def refusal(code: int, **context: Any) -> TickbookError:
     field = next((f for f in fields if f in context), fields[-1])
     error: type[ValidationError] = InvalidOrder if field != "request" else ValidationError
     return refuse(field, expected, context.get(field), error)
+
+
+def row_refusal(code: int, commands: Any, row: int) -> TickbookError:
+    """Build the error for a refused command row: it names the row's field and its value."""
+    c = commands[row]
+    kind = int(c["kind"])
+    side, price, qty, ref = int(c["side"]), int(c["price"]), int(c["qty"]), int(c["ref"])
+    common = {"side": side, "owner": int(c["owner"]), "tif": int(c["tif"])}
+    common.update(flags=int(c["flags"]), stp=int(c["flags"]) >> lay.STP_SHIFT)
+    context: dict[str, Any] = {"kind": kind}
+    if kind == lay.K_LIMIT:
+        context.update(common, price=price, quantity=qty, display_quantity=ref)
+    elif kind == lay.K_MARKET:
+        context.update(common, quantity=qty)
+    elif kind in (lay.K_CANCEL, lay.K_MODIFY, lay.K_REDUCE):
+        context["order_id"] = ref
+        if kind == lay.K_MODIFY:
+            context.update(new_price=price, new_quantity=qty)
+        elif kind == lay.K_REDUCE:
+            context["new_quantity"] = qty
+    elif kind in (lay.K_STOP_MARKET, lay.K_STOP_LIMIT, lay.K_TRAIL_MARKET, lay.K_TRAIL_LIMIT):
+        context.update(common, stop_price=ref, quantity=qty)
+        if kind in (lay.K_STOP_LIMIT, lay.K_TRAIL_LIMIT):
+            context["limit_price"] = price
+        if kind in (lay.K_TRAIL_MARKET, lay.K_TRAIL_LIMIT) and row + 1 < len(commands):
+            params = commands[row + 1]
+            if int(params["kind"]) == lay.K_TRAIL_PARAMS:
+                context.update(trail_value=int(params["price"]), atr_period=int(params["qty"]))
+    return refusal(code, **context)

@@ -9,7 +9,7 @@ import numpy as np
 
 from tickbook.book._layout import COMMAND_DTYPE
 from tickbook.book.commands import CommandKind
-from tickbook.core import DataError
+from tickbook.core import DataError, ValidationError, parse_int
 
 __all__ = ["read_events", "write_events"]
 
@@ -69,26 +69,48 @@ def read_events(path: str | Path) -> np.ndarray:
         record = _parse(path, number, line)
         if not isinstance(record, dict) or set(record) != {"kind", *_FIELDS}:
             _fail(path, number, f"expected the keys kind, {', '.join(_FIELDS)}")
-        kind = _KINDS.get(record["kind"])
+        name = record["kind"]
+        kind = _KINDS.get(name) if type(name) is str else None
         if kind is None:
-            _fail(path, number, f"unknown kind {record['kind']!r}")
+            _fail(path, number, f"`kind` must be one of {', '.join(_KINDS)}, got {name!r}", "kind")
         row = events[number - 2]
         row["kind"] = kind
-        for name in _FIELDS:
-            value = record[name]
-            limits = _LIMITS[name]
+        for field in _FIELDS:
+            value = record[field]
+            limits = _LIMITS[field]
             if type(value) is not int or not limits.min <= value <= limits.max:
-                _fail(path, number, f"`{name}` must be an integer in its range, got {value!r}")
-            row[name] = value
+                _fail(
+                    path,
+                    number,
+                    f"`{field}` must be an integer in [{limits.min}, {limits.max}], got {value!r}",
+                    field,
+                )
+            row[field] = value
     return events
 
 
+#: Longest line accepted: a command line is under 200 characters (nesting and huge numbers
+#: are refused before the JSON parser sees them).
+MAX_LINE = 512
+
+
 def _parse(path: str | Path, number: int, line: str) -> object:
+    if len(line) > MAX_LINE:
+        _fail(path, number, f"line of {len(line)} characters (at most {MAX_LINE})")
     try:
-        return json.loads(line)
+        return json.loads(line, parse_int=_int)
     except json.JSONDecodeError as error:
         _fail(path, number, f"corrupt JSON ({error.msg})")
+    except ValidationError as error:  # a number text refused by the bounded parser
+        _fail(path, number, f"a number that is not a 64-bit integer: {error.value!r}")
+    except RecursionError:
+        _fail(path, number, "corrupt JSON (nested too deep)")
 
 
-def _fail(path: str | Path, number: int, why: str) -> None:
-    raise DataError(f"events file {path}, line {number}: {why}", field="line", value=number)
+def _int(text: str) -> int:
+    return parse_int(text, "value", lo=-(1 << 63), hi=(1 << 63) - 1)
+
+
+def _fail(path: str | Path, number: int, why: str, field: str | None = None) -> None:
+    where = f", field `{field}`" if field else ""
+    raise DataError(f"events file {path}, line {number}{where}: {why}", field="line", value=number)

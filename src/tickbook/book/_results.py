@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
 
 from tickbook.core import OrderStatus, Side, TickbookError, TimeInForce, format_price
 
-if TYPE_CHECKING:
-    import numpy as np
-
 __all__ = [
+    "BATCH_RESULT_DTYPE",
+    "TRADE_DTYPE",
     "CancelResult",
     "ModifyResult",
     "Order",
@@ -25,10 +26,52 @@ __all__ = [
     "StopSubmitResult",
     "SubmitResult",
     "Trade",
+    "TradeLog",
+    "trade_dtype",
 ]
 
+
+def trade_dtype(time_field: str = "timestamp") -> np.dtype:
+    """The one layout of trade rows (the book's trade log): ``Trade``'s fields, in order.
+
+    An ``Exchange`` times trades by its logical clock (``timestamp``); a ``FeedBook`` by the
+    feed's clock (``ts_ns``).
+    """
+    return np.dtype(
+        [
+            ("id", "i8"),
+            ("price", "i8"),
+            ("quantity", "i8"),
+            ("aggressor_order_id", "i8"),
+            ("passive_order_id", "i8"),
+            (time_field, "i8"),
+            ("aggressor_side", "i8"),
+        ]
+    )
+
+
+#: Rows of ``Exchange.trades_array`` and of ``submit_batch``'s trades.
+TRADE_DTYPE = trade_dtype()
+#: One row per command of ``Exchange.submit_batch``: the command's answer and its trade rows.
+BATCH_RESULT_DTYPE = np.dtype(
+    [
+        ("order_id", "i8"),
+        ("error", "i8"),
+        ("status", "i8"),
+        ("filled", "i8"),
+        ("resting", "i8"),
+        ("cancelled", "i8"),
+        ("trade_start", "i8"),
+        ("trade_end", "i8"),
+    ]
+)
 _STATUSES = tuple(OrderStatus)
 _SIDES = tuple(Side)
+
+
+def _px(ticks: int | None) -> str:
+    # prices print as decimals (ticks of 0.01, as ``format_price``); the value stays ticks
+    return "None" if ticks is None else format_price(ticks)
 
 
 class Trade(tuple):
@@ -51,6 +94,11 @@ class Trade(tuple):
     def aggressor_side(self) -> Side:
         """Side of the incoming order."""
         return _SIDES[self[6]]
+
+    @property
+    def price_display(self) -> str:
+        """The price as a decimal string (``format_price``: 10050 -> ``'100.50'``)."""
+        return format_price(self[1])
 
     @property
     def trade_id(self) -> int:
@@ -98,6 +146,16 @@ class TradeLog:
             self._rows = self._state.tr
             self._state = None
 
+    @classmethod
+    def of_rows(cls, rows: np.ndarray) -> TradeLog:
+        """Return a frozen log on ``rows`` (no book behind it)."""
+        log = cls(None)
+        log._rows = rows
+        return log
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return TradeLog.of_rows, (np.array(self.rows, copy=True),)
+
     def trades(self, lo: int, hi: int) -> list[Trade]:
         """Return rows ``[lo, hi)`` as ``Trade`` objects."""
         new = tuple.__new__
@@ -136,12 +194,29 @@ class SubmitResult(tuple):
         """Number of trades, without building them."""
         return self[6] - self[5]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a copy or a pickle keeps the order's own trade rows, not the book's whole log
+        lo, hi = self[5], self[6]
+        log = TradeLog.of_rows(np.array(self[7].rows[lo:hi], copy=True)) if hi > lo else None
+        return _rebuild, (SubmitResult, (*self[:5], 0, hi - lo, log))
+
+    def __copy__(self) -> SubmitResult:
+        return self  # immutable
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SubmitResult:
+        f, args = self.__reduce__()
+        return f(*args)
+
     def __repr__(self) -> str:
         return (
             f"SubmitResult(order_id={self[0]}, status={_STATUSES[self[1]].name}, "
             f"filled={self[2]}, resting={self[3]}, cancelled={self[4]}, "
             f"trades={self[6] - self[5]})"
         )
+
+
+def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
+    return tuple.__new__(cls, values)
 
 
 class CancelResult(tuple):
@@ -203,6 +278,20 @@ class Order:
     visible_quantity: int = 0
     post_only: bool = False
 
+    def __repr__(self) -> str:
+        extra = f", owner={self.owner}" if self.owner else ""
+        if self.display_quantity:
+            extra += f", display={self.display_quantity}, visible={self.visible_quantity}"
+        if self.post_only:
+            extra += ", post_only=True"
+        return (
+            f"Order(id={self.id}, side={self.side.name.lower()}, price={_px(self.price)}, "
+            f"status={self.status.name}, original={self.original_quantity}, "
+            f"remaining={self.remaining_quantity}, filled={self.filled_quantity}, "
+            f"cancelled={self.cancelled_quantity}, tif={self.time_in_force.name.lower()}, "
+            f"timestamp={self.timestamp}{extra})"
+        )
+
 
 class StopStatus:
     """Lifecycle of a stop order: waiting, turned into an order, or cancelled."""
@@ -237,3 +326,16 @@ class StopOrder:
     trail_method: str | None = None
     trail_value: float | int | None = None
     atr_period: int | None = None
+
+    def __repr__(self) -> str:
+        trail = ""
+        if self.trail_method is not None:
+            trail = f", trail={self.trail_method}:{self.trail_value}"
+            if self.atr_period:
+                trail += f"/{self.atr_period}"
+        return (
+            f"StopOrder(id={self.id}, side={self.side.name.lower()}, "
+            f"stop_price={_px(self.stop_price)}, limit_price={_px(self.limit_price)}, "
+            f"quantity={self.quantity}, tif={self.time_in_force.name.lower()}, "
+            f"status={self.status}, timestamp={self.timestamp}{trail})"
+        )

@@ -60,14 +60,41 @@ def make_commands(
     owner: Any = 0,
     flags: Any = 0,
 ) -> np.ndarray:
-    """Build a command array from scalars or equal-length arrays (broadcast like numpy)."""
-    columns = np.broadcast_arrays(
-        *(np.asarray(v) for v in (kind, side, price, qty, ref, tif, owner, flags))
-    )
+    """Build a command array from scalars or equal-length arrays (broadcast like numpy).
+
+    A column that is not integers, or whose length differs from the others (other than a
+    scalar or length 1), raises ``ValidationError`` naming it.
+    """
+    names = ("kind", "side", "price", "qty", "ref", "tif", "owner", "flags")
+    arrays = []
+    for name, value in zip(names, (kind, side, price, qty, ref, tif, owner, flags), strict=True):
+        try:
+            array = np.asarray(value)
+        except (ValueError, TypeError, OverflowError):
+            array = None
+        if array is None or array.ndim > 1:
+            raise ValidationError(
+                f"invalid `{name}`: expected an integer or a 1-D array of integers",
+                field=name,
+                value=getattr(array, "shape", type(value).__name__),
+            )
+        arrays.append(array)
+    lengths = {a.shape[0] for a in arrays if a.ndim == 1 and a.shape[0] != 1}
+    if len(lengths) > 1:
+        first = next(a.shape[0] for a in arrays if a.ndim == 1 and a.shape[0] != 1)
+        name, bad = next(
+            (n, a.shape[0])
+            for n, a in zip(names, arrays, strict=True)
+            if a.ndim == 1 and a.shape[0] not in (1, first)
+        )
+        raise ValidationError(
+            f"invalid `{name}`: length {bad} differs from the other columns' length {first}",
+            field=name,
+            value=bad,
+        )
+    columns = np.broadcast_arrays(*arrays)
     out = np.zeros(columns[0].shape or (1,), COMMAND_DTYPE)
-    for name, column in zip(
-        ("kind", "side", "price", "qty", "ref", "tif", "owner", "flags"), columns, strict=True
-    ):
+    for name, column in zip(names, columns, strict=True):
         if column.dtype.kind not in "iub":
             raise ValidationError(
                 f"invalid `{name}`: expected integers, got dtype {column.dtype}",

@@ -7,31 +7,32 @@ each ``try_*`` variant returns that error instead of raising it.
 
 from __future__ import annotations
 
-import enum
-import operator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tickbook.book import _layout as lay
+from tickbook.book._args import SIDE_TEXT, TIF_TEXT, as_int, flags, side_code, tif_code
+from tickbook.book._copying import state_arrays, state_from_arrays
 from tickbook.book._entry import entry_points
-from tickbook.book._errors import refusal
+from tickbook.book._errors import refusal, row_refusal
 from tickbook.book._memory import grow
 from tickbook.book._results import (
+    BATCH_RESULT_DTYPE,
+    TRADE_DTYPE,
     CancelResult,
     ModifyResult,
     Order,
-    StopOrder,
-    StopStatus,
-    StopSubmitResult,
     SubmitResult,
     Trade,
     TradeLog,
 )
 from tickbook.book._state import new_state
+from tickbook.book._stop_api import StopOrders
 from tickbook.book.snapshot import BookSnapshot
 from tickbook.core import (
+    CapacityError,
     DataError,
     OrderStatus,
     SelfTradePrevention,
@@ -39,93 +40,24 @@ from tickbook.core import (
     TickbookError,
     TimeInForce,
     ValidationError,
+    format_price,
 )
 from tickbook.core._checks import check_int, refuse
 
-__all__ = ["Exchange"]
+__all__ = ["BATCH_RESULT_DTYPE", "MAX_ORDER_CAPACITY", "Exchange"]
 
-_SIDE: dict[Any, int] = {}
-for _m in Side:
-    _SIDE.update(
-        {_m: _m.value, _m.name.lower(): _m.value, _m.name: _m.value, _m.name.capitalize(): _m.value}
-    )
-_TIF: dict[Any, int] = {}
-for _m in TimeInForce:
-    _TIF.update({_m: _m.value, _m.name.lower(): _m.value, _m.name: _m.value})
-_SIDE_STR = {k: v for k, v in _SIDE.items() if type(k) is str}
-_TIF_STR = {k: v for k, v in _TIF.items() if type(k) is str}
-_TRAIL = {
-    "fixed": lay.TRAIL_FIXED,
-    "percentage": lay.TRAIL_PERCENT,
-    "percent": lay.TRAIL_PERCENT,
-    "atr": lay.TRAIL_ATR,
-    "sma_abs_change": lay.TRAIL_ATR,
-}
-_TRAIL_NAMES = {lay.TRAIL_FIXED: "fixed", lay.TRAIL_PERCENT: "percentage", lay.TRAIL_ATR: "atr"}
-_STOP_STATUS = (StopStatus.PENDING, StopStatus.TRIGGERED, StopStatus.CANCELLED)
+#: Largest initial ``order_capacity`` (the book grows past it as orders arrive).
+MAX_ORDER_CAPACITY = 1 << 24
+
+_SIDE_TEXT, _TIF_TEXT = SIDE_TEXT, TIF_TEXT
 _new = tuple.__new__
 _H_BEST_BID, _H_BEST_ASK, _H_LAST = lay.H_BEST, lay.H_BEST + 1, lay.H_LAST_PRICE
 _H_NLEV_BID, _H_NLEV_ASK, _H_CLOCK = lay.H_NLEV, lay.H_NLEV + 1, lay.H_CLOCK
 _empty, _INT64 = np.empty, np.int64
-_TRADE_DTYPE = np.dtype(
-    [
-        ("id", "i8"),
-        ("price", "i8"),
-        ("quantity", "i8"),
-        ("aggressor_order_id", "i8"),
-        ("passive_order_id", "i8"),
-        ("timestamp", "i8"),
-        ("aggressor_side", "i8"),
-    ]
-)
-BATCH_RESULT_DTYPE = np.dtype(
-    [
-        ("order_id", "i8"),
-        ("error", "i8"),
-        ("status", "i8"),
-        ("filled", "i8"),
-        ("resting", "i8"),
-        ("cancelled", "i8"),
-        ("trade_start", "i8"),
-        ("trade_end", "i8"),
-    ]
-)
+_side, _tif, _int, _flags = side_code, tif_code, as_int, flags
 
 
-def _enum_code(value: Any, table: dict[Any, int], field: str, expected: str) -> int:
-    # strings and members by lookup; plain integers only when integral (never bool or float,
-    # which would hash equal to a member)
-    if not isinstance(value, str | enum.Enum):
-        if isinstance(value, bool) or not hasattr(value, "__index__"):
-            raise refuse(field, expected, value)
-        value = operator.index(value)
-    try:
-        return table[value]
-    except (KeyError, TypeError):
-        raise refuse(field, expected, value) from None
-
-
-def _side(value: Any) -> int:
-    return _enum_code(value, _SIDE, "side", "'buy' or 'sell' (or a Side)")
-
-
-def _tif(value: Any) -> int:
-    return _enum_code(value, _TIF, "tif", "'gtc', 'ioc' or 'fok' (or a TimeInForce)")
-
-
-def _int(value: Any, field: str) -> int:
-    """Coerce an integral value to ``int`` (range checks are the kernel's)."""
-    return check_int(value, field, lo=-(1 << 63), hi=(1 << 63) - 1, expected="an integer")
-
-
-def _flags(post_only: bool, stp: Any) -> int:
-    if type(post_only) is not bool:
-        raise refuse("post_only", "True or False", post_only)
-    mode = SelfTradePrevention.parse("none" if stp is None else stp)
-    return (lay.F_POST_ONLY if post_only else 0) | (int(mode) << lay.STP_SHIFT)
-
-
-class Exchange:
+class Exchange(StopOrders):
     """A deterministic single-symbol exchange with price-time priority.
 
     Prices are integer ticks and quantities integer units. Time comes from a logical clock
@@ -144,11 +76,22 @@ class Exchange:
             order_capacity,
             "order_capacity",
             lo=16,
-            hi=1 << 30,
-            expected="an integer in [16, 2**30]",
+            hi=MAX_ORDER_CAPACITY,
+            expected=f"an integer in [16, {MAX_ORDER_CAPACITY}] (the book grows past it)",
         )
         capacity = 1 << (capacity - 1).bit_length()
-        self._st = new_state(capacity, record_events=record_events)
+        try:
+            state = new_state(capacity, record_events=record_events)
+        except MemoryError:
+            raise CapacityError(
+                f"no memory for `order_capacity` {order_capacity}",
+                field="order_capacity",
+                value=order_capacity,
+            ) from None
+        self._attach(state)
+
+    def _attach(self, state: Any) -> None:
+        self._st = state
         self._k = entry_points(self._st)
         self._hdr = self._st.hdr
         self._h = memoryview(self._hdr)
@@ -157,6 +100,17 @@ class Exchange:
         self._new_trade_log()
         # the hottest kernel is bound here; the others load on first use
         self._limit = self._k.limit
+
+    # -- copies: an independent book on copies of the arrays (book/_copying.py) ---------------
+
+    def __copy__(self) -> Exchange:
+        return _restore(type(self), state_arrays(self._st))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Exchange:
+        return _restore(type(self), state_arrays(self._st))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (type(self), state_arrays(self._st))
 
     # -- orders -------------------------------------------------------------------------------
 
@@ -192,8 +146,8 @@ class Exchange:
         else:
             # string keys only: no number or bool can equal one (members take the slow path)
             try:
-                s = _SIDE_STR[side]
-                t = _TIF_STR[tif]
+                s = _SIDE_TEXT[side]
+                t = _TIF_TEXT[tif]
             except (KeyError, TypeError):
                 s, t = _side(side), _tif(tif)
         self._bbo = None
@@ -252,7 +206,7 @@ class Exchange:
             quantity = _int(quantity, "quantity")
         else:
             try:
-                s = _SIDE_STR[side]
+                s = _SIDE_TEXT[side]
             except (KeyError, TypeError):
                 s = _side(side)
         flags = 0 if stp is None else _flags(False, stp)
@@ -330,216 +284,6 @@ class Exchange:
                 return self.reduce(order_id, new_quantity)
             raise refusal(code, order_id=order_id, new_quantity=new_quantity)
         return _new(CancelResult, (True, cut, None))
-
-    # -- stops --------------------------------------------------------------------------------
-
-    def submit_stop_market(
-        self, side: Side | str, stop_price: int, quantity: int, *, owner: int = 0
-    ) -> StopSubmitResult:
-        """Submit a stop that becomes a market order when the last trade reaches ``stop_price``.
-
-        A buy stop triggers when last >= stop, a sell stop when last <= stop; at once if the
-        last trade is already past it.
-        """
-        return self._stop(side, stop_price, 0, quantity, "ioc", owner, 0, 0, 0)
-
-    def submit_stop_limit(
-        self,
-        side: Side | str,
-        stop_price: int,
-        limit_price: int,
-        quantity: int,
-        tif: TimeInForce | str = "gtc",
-        *,
-        owner: int = 0,
-    ) -> StopSubmitResult:
-        """Submit a stop that becomes a limit order at ``limit_price`` when triggered."""
-        limit_price = _int(limit_price, "limit_price")
-        if limit_price < 1:
-            raise refuse("limit_price", "a positive integer (ticks)", limit_price)
-        return self._stop(side, stop_price, limit_price, quantity, tif, owner, 0, 0, 0)
-
-    def submit_trailing_stop_market(
-        self,
-        side: Side | str,
-        initial_stop_price: int,
-        quantity: int,
-        trail_type: str,
-        trail_value: float,
-        atr_period: int | None = None,
-        *,
-        owner: int = 0,
-    ) -> StopSubmitResult:
-        """Submit a trailing stop-market order.
-
-        The stop follows the best price since submission and moves only in the protective
-        direction: a sell stop rises with the highest trade price, a buy stop falls with the
-        lowest. ``trail_type`` is "fixed" (``trail_value`` in ticks), "percentage" (a
-        fraction, e.g. 0.05) or "atr" (``trail_value`` times the mean absolute change of the
-        last ``atr_period`` trade prices; the stop stays put until that many changes exist).
-        """
-        return self._trailing(
-            side, initial_stop_price, 0, quantity, "ioc", trail_type, trail_value, atr_period, owner
-        )
-
-    def submit_trailing_stop_limit(
-        self,
-        side: Side | str,
-        initial_stop_price: int,
-        limit_price: int,
-        quantity: int,
-        trail_type: str,
-        trail_value: float,
-        tif: TimeInForce | str = "gtc",
-        atr_period: int | None = None,
-        *,
-        owner: int = 0,
-    ) -> StopSubmitResult:
-        """Submit a trailing stop that becomes a limit order at ``limit_price``."""
-        limit_price = _int(limit_price, "limit_price")
-        if limit_price < 1:
-            raise refuse("limit_price", "a positive integer (ticks)", limit_price)
-        return self._trailing(
-            side,
-            initial_stop_price,
-            limit_price,
-            quantity,
-            tif,
-            trail_type,
-            trail_value,
-            atr_period,
-            owner,
-        )
-
-    def _trailing(
-        self,
-        side,
-        stop_price,
-        limit_price,
-        quantity,
-        tif,
-        trail_type,
-        trail_value,
-        atr_period,
-        owner,
-    ) -> StopSubmitResult:
-        if not isinstance(trail_type, str) or trail_type.lower() not in _TRAIL:
-            raise refuse("trail_type", "'fixed', 'percentage' or 'atr'", trail_type)
-        method = _TRAIL[trail_type.lower()]
-        if method == lay.TRAIL_FIXED:
-            value = check_int(
-                trail_value,
-                "trail_value",
-                lo=1,
-                hi=lay.MAX_PRICE,
-                expected="a positive integer (ticks) for a fixed trail",
-            )
-        else:
-            if isinstance(trail_value, (bool, np.bool_)) or not isinstance(
-                trail_value, (int, float, np.integer, np.floating)
-            ):
-                raise refuse("trail_value", "a positive number", trail_value)
-            hi = 1.0 if method == lay.TRAIL_PERCENT else 100.0
-            if not 0 < trail_value < hi or trail_value != trail_value:
-                raise refuse("trail_value", f"a number in (0, {hi:g})", trail_value)
-            value = max(1, round(float(trail_value) * lay.PPB))
-            if value >= hi * lay.PPB:  # rounds up to the excluded bound
-                raise refuse("trail_value", f"a number in (0, {hi:g})", trail_value)
-        period = 0
-        if method == lay.TRAIL_ATR:
-            if atr_period is None:
-                raise refuse("atr_period", "an integer period for trail_type 'atr'", atr_period)
-            period = check_int(
-                atr_period,
-                "atr_period",
-                lo=1,
-                hi=lay.MAX_ATR_PERIOD,
-                expected=f"an integer in [1, {lay.MAX_ATR_PERIOD}]",
-            )
-        return self._stop(
-            side, stop_price, limit_price, quantity, tif, owner, method, value, period, trail_value
-        )
-
-    def _stop(
-        self,
-        side,
-        stop_price,
-        limit_price,
-        quantity,
-        tif,
-        owner,
-        method,
-        value,
-        period,
-        trail_value=None,
-    ):
-        s, t = _side(side), _tif(tif)
-        stop_price = _int(stop_price, "stop_price")
-        quantity = _int(quantity, "quantity")
-        owner = _int(owner, "owner")
-        self._bbo = None
-        try:
-            oid, status = self._k.stop(
-                self._st, s, stop_price, limit_price, quantity, t, 0, owner, method, value, period
-            )
-        except OverflowError:
-            raise self._overflow(stop_price=stop_price, quantity=quantity) from None
-        if oid == lay.E_ROOM:
-            self._grow()
-            return self._stop(
-                side,
-                stop_price,
-                limit_price,
-                quantity,
-                tif,
-                owner,
-                method,
-                value,
-                period,
-                trail_value,
-            )
-        if oid < 0:
-            raise refusal(
-                oid,
-                side=side,
-                stop_price=stop_price,
-                limit_price=limit_price,
-                quantity=quantity,
-                trail_value=trail_value,
-                tif=tif,
-                owner=owner,
-            )
-        return StopSubmitResult(oid, _STOP_STATUS[status])
-
-    def pending_stop_count(self) -> int:
-        """Return how many stop orders wait for their trigger."""
-        return self._h[lay.H_NPENDING]
-
-    def get_stop_order(self, order_id: int) -> StopOrder | None:
-        """Return the stop order with this id, or ``None``."""
-        order_id = _int(order_id, "order_id")
-        sp = self._st.sp
-        for row in sp[: self._h[lay.H_NSTOPS]].tolist():
-            if row[lay.S_ID] != order_id:
-                continue
-            method = row[lay.S_TRAIL]
-            value = row[lay.S_VALUE]
-            return StopOrder(
-                id=order_id,
-                side=Side(row[lay.S_SIDE]),
-                stop_price=row[lay.S_STOP],
-                limit_price=row[lay.S_LIMIT] or None,
-                quantity=row[lay.S_QTY],
-                time_in_force=TimeInForce(row[lay.S_TIF]),
-                status=_STOP_STATUS[row[lay.S_STATUS]],
-                timestamp=row[lay.S_TS],
-                trail_method=_TRAIL_NAMES.get(method),
-                trail_value=(value if method == lay.TRAIL_FIXED else value / lay.PPB)
-                if method
-                else None,
-                atr_period=row[lay.S_PERIOD] or None,
-            )
-        return None
 
     # -- try_* variants -----------------------------------------------------------------------
 
@@ -678,7 +422,7 @@ class Exchange:
     def trades_array(self) -> np.ndarray:
         """Return the trade log as a structured array (a copy): fields as ``Trade``'s."""
         rows = self._tlog.rows[: self._h[lay.H_NTRADES]]
-        return np.ascontiguousarray(rows).view(_TRADE_DTYPE).reshape(-1).copy()
+        return np.ascontiguousarray(rows).view(TRADE_DTYPE).reshape(-1).copy()
 
     @property
     def clock(self) -> int:
@@ -747,7 +491,7 @@ class Exchange:
         while done < n:  # a command lacked room: grow and resume at it
             self._grow()
             done = self._k.run_commands(self._st, commands, done, t0, grid)
-        trades = self._tlog.rows[t0 : self._h[lay.H_NTRADES]].view(_TRADE_DTYPE).reshape(-1)
+        trades = self._tlog.rows[t0 : self._h[lay.H_NTRADES]].view(TRADE_DTYPE).reshape(-1)
         trades.flags.writeable = False
         return results, trades
 
@@ -763,7 +507,7 @@ class Exchange:
         refused = np.flatnonzero(results["error"] < 0)
         if refused.size:
             row = int(refused[0])
-            why = refusal(int(results["error"][row]))
+            why = row_refusal(int(results["error"][row]), events, row)
             raise DataError(f"event {row} is refused by the engine: {why}", field="row", value=row)
         return exchange
 
@@ -792,7 +536,12 @@ class Exchange:
 
     def _grow(self, orders: int = 0, trades: int = 0) -> None:
         """Make room for the next operation (and ``orders``/``trades`` more), then retry it."""
-        grow(self._st, self._k.adopt, orders, trades)
+        try:
+            grow(self._st, self._k.adopt, orders, trades)
+        except MemoryError:  # raised before the book changed
+            raise CapacityError(
+                "no memory to grow the book", field="orders", value=self.order_count()
+            ) from None
 
     def _new_trade_log(self) -> None:
         # kernels put this log in every SubmitResult they box, found through its address in
@@ -820,4 +569,18 @@ class Exchange:
 
     def __repr__(self) -> str:
         bid, ask = self.best_bid_ask()
-        return f"Exchange(bid={bid}, ask={ask}, resting={self.order_count()}, clock={self.clock})"
+        return (
+            f"Exchange(bid={_px(bid)}, ask={_px(ask)}, last={_px(self.last_trade_price())}, "
+            f"resting={self.order_count()}, stops={self.pending_stop_count()}, clock={self.clock})"
+        )
+
+
+def _px(ticks: int | None) -> str:
+    return "None" if ticks is None else format_price(ticks)
+
+
+def _restore(cls: type[Exchange], arrays: tuple[np.ndarray, ...]) -> Exchange:
+    """Build an exchange on ``arrays`` (copies of a state's arrays): copy and unpickle."""
+    exchange = cls.__new__(cls)
+    exchange._attach(state_from_arrays(arrays))
+    return exchange

@@ -14,28 +14,30 @@ import numpy as np
 
 from tickbook.book import _feed
 from tickbook.book import _layout as lay
+from tickbook.book._copying import state_arrays, state_from_arrays
 from tickbook.book._entry import fast_kernel
-from tickbook.book._errors import refusal
+from tickbook.book._results import trade_dtype
 from tickbook.book._state import new_state
+from tickbook.book.exchange import MAX_ORDER_CAPACITY
 from tickbook.book.snapshot import BookSnapshot
-from tickbook.core import Side, ValidationError
-from tickbook.core._checks import check_int
+from tickbook.core import (
+    MAX_PRICE,
+    MAX_QTY,
+    CapacityError,
+    InvalidOrder,
+    Side,
+    TickbookError,
+    UnknownOrder,
+    ValidationError,
+    format_price,
+    side_code,
+)
+from tickbook.core._checks import check_int, refuse
 
 __all__ = ["BOOK_EVENT_DTYPE", "FeedBook", "FeedEventKind"]
 
 BOOK_EVENT_DTYPE = _feed.BOOK_EVENT_DTYPE
-_SIDES = {Side.BUY: 0, Side.SELL: 1, "buy": 0, "sell": 1, "BUY": 0, "SELL": 1}
-_TRADE_DTYPE = np.dtype(
-    [
-        ("id", "i8"),
-        ("price", "i8"),
-        ("quantity", "i8"),
-        ("aggressor_order_id", "i8"),
-        ("passive_order_id", "i8"),
-        ("ts_ns", "i8"),
-        ("aggressor_side", "i8"),
-    ]
-)
+_TRADE_DTYPE = trade_dtype("ts_ns")  # the Exchange's trade rows, timed by the feed
 
 
 class FeedEventKind(enum.IntEnum):
@@ -52,15 +54,30 @@ class FeedEventKind(enum.IntEnum):
     CLEAR = _feed.FK_CLEAR  #: empty the book
 
 
-def _side(value: Any) -> int:
-    if type(value) is not bool:
-        try:
-            return _SIDES[value]
-        except (KeyError, TypeError):
-            pass
-    raise ValidationError(
-        f"invalid `side`: expected 'buy' or 'sell', got {value!r}", field="side", value=value
-    )
+_side = side_code
+#: the most an id may be: higher ids are the book's own (anonymous level quantity)
+MAX_FEED_ID = int(_feed.ANON_BASE) - 1
+_PRICE = f"a positive integer (ticks) <= {MAX_PRICE}"
+
+
+def _feed_refusal(code: int, names: dict[str, str], values: dict[str, Any]) -> TickbookError:
+    """The error for a feed event's refusal ``code``; ``names`` maps roles to argument names."""
+    if code == lay.E_UNKNOWN:
+        oid = values["order_id"]
+        return UnknownOrder(
+            f"unknown `order_id`: {oid!r} is not on the book", field="order_id", value=oid
+        )
+    qty = names.get("qty", "qty")
+    why = {
+        lay.E_SIDE: ("side", "'buy' or 'sell'"),
+        lay.E_PRICE: ("price", _PRICE),
+        lay.E_QTY: (qty, f"an integer in [1, {MAX_QTY}]"),
+        lay.E_NEW_QTY: (qty, "an integer from 1 to the order's open quantity"),
+        lay.E_ORDER_ID: (names.get("id", "order_id"), f"an integer in [0, {MAX_FEED_ID}]"),
+        lay.E_DUPLICATE: (names.get("id", "order_id"), "an id not already on the book"),
+    }
+    field, expected = why.get(code, ("kind", "a known feed event kind"))
+    return refuse(field, expected, values.get(field), InvalidOrder)
 
 
 def _i(value: Any, field: str) -> int:
@@ -78,63 +95,92 @@ class FeedBook:
             order_capacity,
             "order_capacity",
             lo=16,
-            hi=1 << 30,
-            expected="an integer in [16, 2**30]",
+            hi=MAX_ORDER_CAPACITY,
+            expected=f"an integer in [16, {MAX_ORDER_CAPACITY}] (the book grows past it)",
         )
-        self._st = new_state(capacity, record_events=False)
+        try:
+            state = new_state(capacity, record_events=False)
+        except MemoryError:
+            raise CapacityError(
+                f"no memory for `order_capacity` {order_capacity}",
+                field="order_capacity",
+                value=order_capacity,
+            ) from None
+        self._attach(state)
+
+    def _attach(self, state: Any) -> None:
+        self._st = state
         self._h = memoryview(self._st.hdr)
         self._event = fast_kernel(_feed.feed_event, self._st, 7)
         self._apply = _feed.feed_apply
         self._levels = _feed.level_of
 
-    def _run(self, ts_ns, kind, side, order_id, price, qty, new_order_id=0) -> int:
-        values = [
-            _i(v, f)
-            for v, f in (
-                (ts_ns, "ts_ns"),
-                (order_id, "order_id"),
-                (price, "price"),
-                (qty, "qty"),
-                (new_order_id, "new_order_id"),
-            )
-        ]
-        ts_ns, order_id, price, qty, new_order_id = values
-        try:
-            code = self._event(self._st, ts_ns, kind, side, order_id, price, qty, new_order_id)
-        except OverflowError:
-            raise ValidationError(
-                "a value does not fit in 64 bits", field="value", value=values
-            ) from None
+    # copies: an independent book on copies of the arrays (book/_copying.py)
+    def __copy__(self) -> FeedBook:
+        return _restore(type(self), state_arrays(self._st))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FeedBook:
+        return _restore(type(self), state_arrays(self._st))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (type(self), state_arrays(self._st))
+
+    def _run(self, kind: int, side: int, args: dict[str, Any], names: dict[str, str]) -> int:
+        """Check ``args`` (the caller's values by argument name) and apply one event.
+
+        ``names`` maps the event's roles (order_id, price, qty, id) to the argument names
+        the caller used, so that a refusal names what the caller passed.
+        """
+        role = {"ts_ns": "ts_ns", "order_id": "order_id", "price": "price", "qty": "qty"}
+        role.update(names)
+        ints = {name: _i(value, name) for name, value in args.items()}
+        code = self._event(
+            self._st,
+            ints.get("ts_ns", 0),
+            kind,
+            side,
+            ints.get(role["order_id"], 0),
+            ints.get(role["price"], 0),
+            ints.get(role["qty"], 0),
+            ints.get("new_order_id", 0),
+        )
         if code < 0:
-            raise refusal(
-                code, order_id=order_id, side=side, price=price, quantity=qty, new_quantity=qty
-            )
+            raise _feed_refusal(code, names, {"order_id": args.get(role["order_id"]), **args})
         return code
 
     def add(self, order_id: int, side: Side | str, price: int, qty: int, ts_ns: int = 0) -> None:
         """Add a resting order at the back of its level's queue."""
-        self._run(ts_ns, _feed.FK_ADD, _side(side), order_id, price, qty)
+        args = {"order_id": order_id, "price": price, "qty": qty, "ts_ns": ts_ns}
+        self._run(_feed.FK_ADD, _side(side), args, {})
 
     def cancel(self, order_id: int, qty: int, ts_ns: int = 0) -> None:
         """Remove ``qty`` from an order (all of it removes the order)."""
-        self._run(ts_ns, _feed.FK_CANCEL, 0, order_id, 0, qty)
+        self._run(_feed.FK_CANCEL, 0, {"order_id": order_id, "qty": qty, "ts_ns": ts_ns}, {})
 
     def delete(self, order_id: int, ts_ns: int = 0) -> None:
         """Remove an order."""
-        self._run(ts_ns, _feed.FK_DELETE, 0, order_id, 0, 0)
+        self._run(_feed.FK_DELETE, 0, {"order_id": order_id, "ts_ns": ts_ns}, {})
 
     def execute(self, order_id: int, qty: int, price: int | None = None, ts_ns: int = 0) -> None:
         """Record that ``qty`` of an order traded (at its price, or at ``price``)."""
+        args = {"order_id": order_id, "qty": qty, "ts_ns": ts_ns}
         if price is None:
-            self._run(ts_ns, _feed.FK_EXECUTE, 0, order_id, 0, qty)
+            self._run(_feed.FK_EXECUTE, 0, args, {})
         else:
-            self._run(ts_ns, _feed.FK_EXECUTE_AT_PRICE, 0, order_id, price, qty)
+            self._run(_feed.FK_EXECUTE_AT_PRICE, 0, {**args, "price": price}, {})
 
     def replace(
         self, order_id: int, new_order_id: int, price: int, qty: int, ts_ns: int = 0
     ) -> None:
         """Replace an order by a new one (same side) at the back of its level's queue."""
-        self._run(ts_ns, _feed.FK_REPLACE, 0, order_id, price, qty, new_order_id)
+        args = {
+            "order_id": order_id,
+            "new_order_id": new_order_id,
+            "price": price,
+            "qty": qty,
+            "ts_ns": ts_ns,
+        }
+        self._run(_feed.FK_REPLACE, 0, args, {"id": "new_order_id"})
 
     def adjust_level(self, side: Side | str, price: int, delta: int, ts_ns: int = 0) -> int:
         """Add (delta > 0) or remove anonymous quantity at a level; return what was not removed.
@@ -142,11 +188,15 @@ class FeedBook:
         For quantity the feed never showed as orders (a partial feed, a snapshot seed). Only
         anonymous quantity is removed; the shortfall is returned, never taken from known orders.
         """
-        return self._run(ts_ns, _feed.FK_ADJUST_LEVEL, _side(side), 0, price, delta)
+        args = {"price": price, "delta": delta, "ts_ns": ts_ns}
+        return self._run(_feed.FK_ADJUST_LEVEL, _side(side), args, {"qty": "delta"})
 
-    def trade(self, side: Side | str, price: int, qty: int, order_id: int = 0, ts_ns: int = 0):
+    def trade(
+        self, side: Side | str, price: int, qty: int, order_id: int = 0, ts_ns: int = 0
+    ) -> None:
         """Record a trade print that does not change the book (e.g. a hidden order traded)."""
-        self._run(ts_ns, _feed.FK_TRADE, _side(side), order_id, price, qty)
+        args = {"order_id": order_id, "price": price, "qty": qty, "ts_ns": ts_ns}
+        self._run(_feed.FK_TRADE, _side(side), args, {})
 
     def apply(self, events: np.ndarray, start: int = 0, stop: int | None = None) -> np.ndarray:
         """Apply ``events[start:stop]`` (``BOOK_EVENT_DTYPE``) in one compiled loop.
@@ -216,5 +266,12 @@ class FeedBook:
         return self._h[lay.H_CLOCK]
 
     def __repr__(self) -> str:
-        bid, ask = self.best_bid_ask()
-        return f"FeedBook(bid={bid}, ask={ask}, orders={self.order_count()})"
+        bid, ask = (None if p is None else format_price(p) for p in self.best_bid_ask())
+        return f"FeedBook(bid={bid}, ask={ask}, orders={self.order_count()}, ts_ns={self.ts_ns})"
+
+
+def _restore(cls: type[FeedBook], arrays: tuple[np.ndarray, ...]) -> FeedBook:
+    """Build a feed book on ``arrays`` (copies of a state's arrays): copy and unpickle."""
+    book = cls.__new__(cls)
+    book._attach(state_from_arrays(arrays))
+    return book

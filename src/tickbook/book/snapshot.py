@@ -124,4 +124,9 @@ class BookSnapshot:
         return (bid * ask_qty + ask * bid_qty) / (bid_qty + ask_qty)
 
     def __repr__(self) -> str:
-        return f"BookSnapshot(bids={self._nb}, asks={self._na})"
+        bid, ask = self.best_bid(), self.best_ask()
+        return (
+            f"BookSnapshot(bids={self._nb}, asks={self._na}, "
+            f"best_bid={'None' if bid is None else format_price(bid)}, "
+            f"best_ask={'None' if ask is None else format_price(ask)})"
+        )

@@ -10,6 +10,7 @@ from tickbook.core._errors import (
     UnknownOrder,
     ValidationError,
 )
+from tickbook.core._numbers import MAX_NUMBER_TEXT, parse_decimal, parse_int
 from tickbook.core._symbol import Symbol
 from tickbook.core._types import (
     OrderId,
@@ -20,11 +21,15 @@ from tickbook.core._types import (
     Side,
     TimeInForce,
     TradeId,
+    enum_code,
     format_price,
     parse_price,
+    side_code,
+    tif_code,
 )
 
 __all__ = [
+    "MAX_NUMBER_TEXT",
     "MAX_PRICE",
     "MAX_QTY",
     "CapacityError",
@@ -43,6 +48,11 @@ __all__ = [
     "TradeId",
     "UnknownOrder",
     "ValidationError",
+    "enum_code",
     "format_price",
+    "parse_decimal",
+    "parse_int",
     "parse_price",
+    "side_code",
+    "tif_code",
 ]

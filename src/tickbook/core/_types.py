@@ -8,11 +8,13 @@ inside Numba kernels; text goes through ``parse``.
 from __future__ import annotations
 
 import enum
-from decimal import Decimal, InvalidOperation
+import operator
+from decimal import Decimal
 from typing import Any, TypeAlias
 
-from tickbook.core._checks import MAX_PRICE, refuse
+from tickbook.core._checks import MAX_PRICE, check_int, refuse
 from tickbook.core._errors import ValidationError
+from tickbook.core._numbers import parse_decimal
 
 __all__ = [
     "OrderId",
@@ -23,8 +25,12 @@ __all__ = [
     "Side",
     "TimeInForce",
     "TradeId",
+    "enum_code",
+    "enum_text",
     "format_price",
     "parse_price",
+    "side_code",
+    "tif_code",
 ]
 
 Price: TypeAlias = int
@@ -38,21 +44,70 @@ TradeId: TypeAlias = int
 class _Parsable(enum.IntEnum):
     @classmethod
     def parse(cls, value: Any) -> Any:
-        """Return the member for a member, its name in any case, or its lower-case alias."""
-        if isinstance(value, cls):
-            return value
-        if isinstance(value, str):
-            member = cls.__members__.get(value.strip().upper())
-            if member is not None:
-                return member
-        names = ", ".join(repr(m.name.lower()) for m in cls)
-        raise refuse(_field_of(cls), f"one of {names}", value)
+        """Return the member for a member, its code, or its ASCII name in any case.
+
+        The one rule for every enum argument in tickbook (``side``, ``tif``, ``stp``): a
+        member; its name in any letter case, surrounding spaces ignored (``"sell"``,
+        ``" SELL "``, ``"Sell"``); or its integer code (not a bool, not a float).
+        """
+        return cls(enum_code(cls, value))
 
 
 def _field_of(cls: type) -> str:
     return {"Side": "side", "TimeInForce": "tif", "SelfTradePrevention": "stp"}.get(
         cls.__name__, cls.__name__.lower()
     )
+
+
+#: per enum: the spellings looked up first (lower, UPPER and Capitalized names), str -> code
+_TEXT: dict[type, dict[str, int]] = {}
+
+
+def enum_text(cls: type[enum.IntEnum]) -> dict[str, int]:
+    """Return the table of ``cls``'s common spellings (lower, UPPER, Capitalized) to codes.
+
+    A hot path may look a ``str`` up here first and call ``enum_code`` when that misses; the
+    table holds only ``str`` keys, so no number or bool can match a member by hash.
+    """
+    table = _TEXT.get(cls)
+    if table is None:
+        table = _TEXT[cls] = {}
+        for m in cls:
+            for name in (m.name.lower(), m.name, m.name.capitalize()):
+                table[name] = int(m)
+    return table
+
+
+def enum_code(cls: type[enum.IntEnum], value: Any, field: str | None = None) -> int:
+    """Return the integer code of ``value`` for enum ``cls`` (rule: see ``Side.parse``)."""
+    if isinstance(value, str):  # str subclasses too (numpy.str_)
+        table = enum_text(cls)
+        code = table.get(value)
+        if code is None and value.isascii():
+            code = table.get(value.strip().lower())
+        if code is not None:
+            return code
+    elif isinstance(value, cls):
+        return int(value)
+    elif not isinstance(value, bool | enum.Enum | float) and hasattr(value, "__index__"):
+        try:
+            code = operator.index(value)
+        except TypeError:
+            code = None
+        if code is not None and code in cls._value2member_map_:
+            return code
+    names = ", ".join(repr(m.name.lower()) for m in cls)
+    raise refuse(field or _field_of(cls), f"one of {names} (any case) or a {cls.__name__}", value)
+
+
+def side_code(value: Any) -> int:
+    """Return 0 (buy) or 1 (sell) for a side argument; refuse anything else naming ``side``."""
+    return enum_code(Side, value, "side")
+
+
+def tif_code(value: Any) -> int:
+    """Return the ``TimeInForce`` code of a ``tif`` argument; refuse anything else."""
+    return enum_code(TimeInForce, value, "tif")
 
 
 class Side(_Parsable):
@@ -124,12 +179,8 @@ def parse_price(text: str | int | Decimal, decimals: int = 2, field: str = "pric
     """
     if isinstance(text, bool | float):
         raise refuse(field, "a decimal string or an int", text)
-    try:
-        d = Decimal(text.strip() if isinstance(text, str) else text)
-    except (InvalidOperation, TypeError, ValueError):
-        raise refuse(field, "a decimal number", text) from None
-    if not d.is_finite():
-        raise refuse(field, "a finite decimal number", text)
+    decimals = check_int(decimals, "decimals", lo=0, hi=18, expected="an integer in [0, 18]")
+    d = parse_decimal(text, field)
     ticks = d.scaleb(decimals)
     if ticks != ticks.to_integral_value():
         raise ValidationError(
