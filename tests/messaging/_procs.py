@@ -85,7 +85,7 @@ def subscriber(conn, endpoint: str, n: int, rcvhwm: int, delay_s: float, resume_
     sub.close()
 
 
-def ring_writer(name: str, capacity: int, batch: int, conn) -> None:
+def ring_writer(conn, name: str, capacity: int, batch: int) -> None:
     """Write consistent records (every field derived from seq) until killed or the deadline."""
     from tickbook.messaging import MD_RECORD_DTYPE, RingWriter
 
@@ -104,11 +104,12 @@ def ring_writer(name: str, capacity: int, batch: int, conn) -> None:
         w.write(recs)
 
 
-def ring_reader(name: str, conn) -> None:
+def ring_reader(conn, name: str) -> None:
     """Read until the writer is dead and nothing is left; report counts and torn records."""
     from tickbook.messaging import MD_RECORD_DTYPE, RingReader, WriterState
 
     r = RingReader(name, start="oldest")
+    start = r.next_seq
     out = np.empty(4096, MD_RECORD_DTYPE)
     got = torn = 0
     last = 0
@@ -146,6 +147,7 @@ def ring_reader(name: str, conn) -> None:
             "ordered": ordered,
             "state": state.value,
             "last": last,
+            "start": start,
             "head": r.head,
         }
     )
