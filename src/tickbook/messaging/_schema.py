@@ -66,7 +66,7 @@ VERSION = 1
 FLAG_BATCH = 1
 FLAG_RECORDS = 2
 
-_Name = Annotated[str, Meta(pattern=r"^[!-~]{1,32}$")]  # printable ASCII, no spaces
+_Name = Annotated[str, Meta(min_length=1, max_length=32)]
 _Ticks = Annotated[int, Meta(ge=0, le=(1 << 52) - 1)]
 _Size = Annotated[int, Meta(ge=0, le=(1 << 40) - 1)]
 _Qty = Annotated[int, Meta(ge=1, le=(1 << 40) - 1)]
