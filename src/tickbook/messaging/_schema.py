@@ -15,6 +15,8 @@ One ZeroMQ frame per publish (single-frame sends are the cheapest in pyzmq)::
 - ``session`` identifies one run of one publisher; ``seq`` is the sequence number of the first
   message in the body, counted per (session, topic) from 1, so that a subscriber of a subset of
   topics still sees consecutive numbers and any gap is a loss.
+- market-data, signal, fill and heartbeat Structs are ``gc=False`` (they hold no containers, so
+  no cycles): decoding a batch does not feed the cyclic garbage collector.
 - a message is a tagged array: ``["q", symbol, bid, ask, bid_size, ask_size, ts_ns, venue,
   flags]`` for a ``Quote`` (field order as declared below). Prices are integer ticks.
 
@@ -76,7 +78,7 @@ _Id = Annotated[int, Meta(ge=0, le=(1 << 63) - 1)]
 _Param = int | float | str | bool
 
 
-class Quote(Struct, tag="q", array_like=True, frozen=True):
+class Quote(Struct, tag="q", array_like=True, frozen=True, gc=False):
     """Top of book: bid and ask in integer ticks, sizes in units, time in ns since the epoch."""
 
     symbol: _Name
@@ -89,7 +91,7 @@ class Quote(Struct, tag="q", array_like=True, frozen=True):
     flags: _U16 = 0
 
 
-class Trade(Struct, tag="t", array_like=True, frozen=True):
+class Trade(Struct, tag="t", array_like=True, frozen=True, gc=False):
     """A print on the tape: price in ticks, ``side`` the aggressor's."""
 
     symbol: _Name
@@ -100,7 +102,7 @@ class Trade(Struct, tag="t", array_like=True, frozen=True):
     trade_id: _Id = 0
 
 
-class Signal(Struct, tag="s", array_like=True, frozen=True):
+class Signal(Struct, tag="s", array_like=True, frozen=True, gc=False):
     """A strategy's view on a symbol: ``value`` signed strength, ``confidence`` in [0, 1]."""
 
     symbol: _Name
@@ -114,7 +116,7 @@ class Signal(Struct, tag="s", array_like=True, frozen=True):
             raise ValueError("`value` must be finite")
 
 
-class Fill(Struct, tag="f", array_like=True, frozen=True):
+class Fill(Struct, tag="f", array_like=True, frozen=True, gc=False):
     """An execution report for ``account``: price in ticks."""
 
     account: _Name
@@ -127,7 +129,7 @@ class Fill(Struct, tag="f", array_like=True, frozen=True):
     fill_id: _Id = 0
 
 
-class Heartbeat(Struct, tag="h", array_like=True, frozen=True):
+class Heartbeat(Struct, tag="h", array_like=True, frozen=True, gc=False):
     """A publisher's sign of life (also used to wait out ZeroMQ's slow-joiner window)."""
 
     name: _Name
@@ -188,10 +190,10 @@ def topic_bytes(topic: str) -> bytes:
 def parse_frame(frame: bytes | memoryview) -> tuple[str, int, int, int, int, memoryview]:
     """Split a frame into (topic, flags, count, session, seq, body) or raise ``MessageError``."""
     view = memoryview(frame)
-    end = bytes(view[:256]).find(b"\x00")
+    end = frame.find(b"\x00", 0, 256) if isinstance(frame, bytes) else bytes(view[:256]).find(0)
     if end <= 0:
         raise MessageError("invalid `topic`: no NUL-terminated topic", field="topic", value=None)
-    topic = bytes(view[:end]).decode("ascii", "replace")
+    topic = str(view[:end], "ascii", "replace")
     if len(view) < end + 1 + HEADER.size:
         raise MessageError(
             f"invalid `header`: truncated frame of {len(view)} bytes", field="header", value=None
