@@ -264,6 +264,8 @@ def _refusal(exc: Exception, body: Any, batch: bool) -> MessageError:
         raw, indices = raw[indices[0]], indices[1:]
     named = re.match(r"`(\w+)` ", text)  # raised by a __post_init__ check
     field = named.group(1) if named else "body"
+    if isinstance(raw, list) and not raw:  # no tag at all
+        field = "type"
     if indices and isinstance(raw, list) and raw:
         cls = _MESSAGE_TYPES.get(raw[0]) if isinstance(raw[0], str) else None
         if indices[0] == 0 or cls is None:
