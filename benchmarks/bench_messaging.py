@@ -4,12 +4,13 @@
   protobuf (upb backend, message classes built from ``descriptor_pb2``, same fields);
 - extras (two real processes, spawned): messages/s over ZeroMQ PUB/SUB on tcp loopback, the
   publisher in a child process, the subscriber here counting from its first delivery to the
-  last (batched: 100 ``Quote`` Structs per frame, each decoded and validated to a Struct by the
-  subscriber, and by default checked by the publisher too (``validate=True``; a row without);
-  single: one message per frame; records: 1,000 ``MD_RECORD_DTYPE`` records per frame,
-  zero-copy; also per CPU-second of the subscriber process, a figure less bent by other
-  loads on a shared machine); records/s through the ring (1 Mi slots; writer child, batches
-  of 4,096; reader here, 8,192; lost = records the writer lapped while the reader was off-CPU).
+  last. Batched: 100 ``Quote`` Structs per frame, each decoded and validated to a Struct by
+  the subscriber, and by default checked by the publisher too (``validate=True``; one row
+  without). Single: one message per frame. Records: 1,000 raw ``MD_RECORD_DTYPE`` records
+  per frame, viewed in place by the subscriber. Each row also gives messages per CPU-second
+  of the subscriber process, a figure less bent by other loads on a shared machine.
+- the ring: records/s between a writer child (batches of 4,096) and a reader here (8,192),
+  1 Mi slots; lost = records the writer lapped while the reader was off the CPU.
 """
 
 from __future__ import annotations
@@ -222,7 +223,7 @@ def extras(quick: bool) -> list[dict]:
         ("zmq batched Quote Structs (100/frame), msg/s", "batch", 400_000 * scale, 100),
         ("same, publisher validate=False, msg/s", "batch-trusted", 400_000 * scale, 100),
         ("zmq single Quote per frame, msg/s", "single", 100_000 * scale, 1),
-        ("zmq MD records (1000/frame, zero-copy), rec/s", "records", 2_000_000 * scale, 1000),
+        ("zmq MD records (1000 raw/frame), rec/s", "records", 2_000_000 * scale, 1000),
     ]
     for label, mode, n, batch in runs:
         rate, lost, pub_rate, per_cpu = _zmq_run(mode, n, batch)

@@ -181,3 +181,36 @@ def test_publisher_refuses_bad_messages_and_topics_before_numbering_them():
             pub.publish("md AAPL", Quote("AAPL", 1, 2, 3, 4, 5))
         assert err.value.field == "topic"
         assert pub.publish("md.AAPL", Quote("AAPL", 1, 2, 3, 4, 5)) == 1
+
+
+def test_signals_fills_and_records_travel_on_their_topics():
+    import numpy as np
+
+    from tickbook.core import Side
+    from tickbook.messaging import MD_RECORD_DTYPE, Fill, Signal, fill_topic, signal_topic
+
+    with Publisher("tcp://127.0.0.1:*", name="t") as pub:
+        sub = Subscriber(pub.endpoint, ["sig.*", fill_topic("acct-1"), md_topic("AAPL"), "hb.*"])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            pub.heartbeat()
+            d = sub.recv(0.02)
+            if d is not None and d.topic.startswith("hb."):
+                break
+        sig = Signal("AAPL", "zscore", -2.0, 0.9, 1)
+        fill = Fill("acct-1", "AAPL", 7, Side.BUY, 19_010, 100, 2)
+        recs = np.zeros(3, MD_RECORD_DTYPE)
+        recs["bid"] = [1, 2, 3]
+        pub.publish(signal_topic("AAPL"), sig)
+        pub.publish(fill_topic("acct-2"), fill)  # not subscribed
+        pub.publish(fill_topic("acct-1"), fill)
+        pub.publish_records(md_topic("AAPL"), recs)
+        got = [d for d in sub.deliveries(0.5) if not d.topic.startswith("hb.")]
+        assert [(d.topic, d.seq) for d in got] == [
+            ("sig.AAPL", 1),
+            ("fill.acct-1", 1),
+            ("md.AAPL", 1),
+        ]
+        assert got[0].messages == [sig] and got[1].messages == [fill]
+        assert got[2].messages["bid"].tolist() == [1, 2, 3] and got[2].last_seq == 3
+        sub.close()

@@ -123,7 +123,7 @@ class Publisher:
         return self._send(topic, messages, batch=True)
 
     def publish_records(self, topic: str, records: np.ndarray) -> int:
-        """Publish ``MD_RECORD_DTYPE`` records as raw bytes (zero-copy); return the first seq."""
+        """Publish ``MD_RECORD_DTYPE`` records as raw bytes (no per-record encoding); first seq."""
         if not isinstance(records, np.ndarray) or records.dtype != MD_RECORD_DTYPE:
             raise ValidationError(
                 "invalid `records`: expected a MD_RECORD_DTYPE array",

@@ -10,7 +10,8 @@ One ZeroMQ frame per publish (single-frame sends are the cheapest in pyzmq)::
   (fills) or ``hb.<publisher>`` (heartbeats). The NUL ends it, so subscribing to ``md.AAPL``
   exactly does not also match ``md.AAPLX`` (see ``Subscriber``), while ``md.`` matches them all.
 - ``flags``: bit 0 set: the body is a MessagePack array of ``count`` messages (a batch); bit 1
-  set: the body is ``count`` raw ``MD_RECORD_DTYPE`` records (zero-copy numpy). Otherwise the
+  set: the body is ``count`` raw ``MD_RECORD_DTYPE`` records (the subscriber views them in
+  place with ``np.frombuffer``). Otherwise the
   body is one message and ``count`` is 1.
 - ``session`` identifies one run of one publisher; ``seq`` is the sequence number of the first
   message in the body, counted per (session, topic) from 1, so that a subscriber of a subset of
