@@ -38,15 +38,22 @@ def publisher(conn, n: int, batch: int, pace_s: float, sndhwm: int) -> None:
         else:
             pub.publish_batch("md.AAPL", [quote(sent + 1 + i) for i in range(k)])
         sent += k
-        if pace_s:
+        if pace_s:  # a paced publisher also stops when told to
             time.sleep(pace_s)
+            if conn.poll(0):
+                conn.recv()
+                break
     conn.send(("done", sent))
     conn.poll(DEADLINE_S)  # keep the socket open until the test has its results
     pub.close()
 
 
-def subscriber(conn, endpoint: str, n: int, rcvhwm: int, delay_s: float, resume_file, stop_at):
-    """Connect, report ready on the first heartbeat, collect md.AAPL until seq ``n`` or idle."""
+def subscriber(conn, endpoint, n, rcvhwm, delay_s, resume_file, stop_at, take=0):
+    """Connect, report ready on the first heartbeat, collect md.AAPL until seq ``n`` or idle.
+
+    ``stop_at``: stop after that seq (and save positions to ``resume_file``); ``take``: stop
+    after that many messages.
+    """
     from tickbook.messaging import Subscriber
 
     resume = None
@@ -73,7 +80,7 @@ def subscriber(conn, endpoint: str, n: int, rcvhwm: int, delay_s: float, resume_
             checked &= q == quote(d.seq + i)
         if delay_s:
             time.sleep(delay_s)
-        if seqs[-1] >= n or (stop_at and seqs[-1] >= stop_at):
+        if seqs[-1] >= n or (stop_at and seqs[-1] >= stop_at) or (take and len(seqs) >= take):
             break
     if resume_file and stop_at:
         positions = [[s, t, q] for (s, t), q in sub.positions().items()]

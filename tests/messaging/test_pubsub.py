@@ -57,21 +57,22 @@ def test_slow_subscriber_loses_detects_the_gaps_and_never_blocks_the_publisher(p
 
 
 def test_restarted_subscriber_resumes_and_reports_what_it_missed(procs, tmp_path):
-    n, stop_at = 3_000, 300
+    n, stop_at, take = 1_000_000, 300, 200
     state = tmp_path / "positions.json"
-    _, pub = procs.start(_procs.publisher, n, 1, 0.001, 1_000_000)
+    _, pub = procs.start(_procs.publisher, n, 1, 0.001, 1_000_000)  # paced, until told to stop
     endpoint = procs.recv(pub)
     first, a = procs.start(_procs.subscriber, endpoint, n, 1_000_000, 0.0, str(state), stop_at)
     _go(pub, [a], procs)
     res_a = procs.recv(a)
     first.join(10)
     assert res_a["seqs"] == list(range(1, stop_at + 1))
-    _, b = procs.start(_procs.subscriber, endpoint, n, 1_000_000, 0.0, str(state), 0)
+    _, b = procs.start(_procs.subscriber, endpoint, n, 1_000_000, 0.0, str(state), 0, take)
     res_b = procs.recv(b)
-    assert procs.recv(pub) == ("done", n)
+    pub.send("stop")
+    assert procs.recv(pub)[0] == "done"
     pub.send("bye")
     seqs = res_b["seqs"]
-    assert seqs[0] > stop_at + 1 and seqs == list(range(seqs[0], n + 1))
+    assert seqs[0] > stop_at + 1 and seqs == list(range(seqs[0], seqs[0] + take))
     assert res_b["gaps"] == [(stop_at + 1, seqs[0] - 1, False)]
     assert res_b["checked"]
 
