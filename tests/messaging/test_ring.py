@@ -122,3 +122,15 @@ def test_killed_writer_leaves_no_torn_record_and_readers_see_it_dead(procs, name
         assert res["got"] + res["lost"] == res["last"] - res["start"] + 1
     writer.join(5)
     assert r.writer_state() is WriterState.DEAD
+
+
+def test_overwriting_a_ring_leaves_its_readers_on_the_old_file(name):
+    old = RingWriter(name, 8)
+    old.write(_recs(3))
+    r = RingReader(name, start="oldest")
+    new = RingWriter(name, 16, overwrite=True)
+    new.write(_recs(1))
+    assert r.read()[0]["seq"].tolist() == [1, 2, 3]  # no SIGBUS: the old map is intact
+    assert RingReader(name).capacity == 16
+    old.close()
+    new.close(unlink=True)

@@ -103,6 +103,8 @@ class RingWriter:
     """Create (or take over) a ring file and write record batches into it.
 
     ``name`` is a file name under ``/dev/shm`` or an absolute path; ``capacity`` a power of two.
+    ``overwrite=True`` replaces an existing ring with a new file (readers of the old one see its
+    writer ``DEAD`` and open the new one); the old file is never truncated under them.
     """
 
     def __init__(
@@ -118,9 +120,11 @@ class RingWriter:
         self.capacity = capacity
         size_rec = MD_RECORD_DTYPE.itemsize
         size = _HEADER_WORDS * 8 + capacity * (8 + size_rec)
-        flags = os.O_RDWR | os.O_CREAT | (0 if overwrite else os.O_EXCL)
+        if overwrite:  # a new file, never a truncated one: readers of the old keep their map
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
         try:
-            fd = os.open(self.path, flags, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             raise RingError(
                 f"invalid `name`: ring {str(self.path)!r} exists (pass overwrite=True)",
@@ -128,7 +132,6 @@ class RingWriter:
                 value=str(self.path),
             ) from None
         try:
-            os.ftruncate(fd, 0)
             os.ftruncate(fd, size)
             self._buf = mmap.mmap(fd, size)
         finally:
