@@ -10,6 +10,7 @@ import tickbook.portfolio
 def test_portfolio_api():
     assert set(tickbook.portfolio.__all__) == {
         "CostModel", "Fill", "Metrics", "Portfolio", "Position", "RebalanceResult",
+        "RebalanceRules",
         "compute_metrics", "deflated_sharpe_ratio", "drawdown_series", "rolling_sharpe",
         "rolling_volatility",
     }  # fmt: skip

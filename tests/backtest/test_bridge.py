@@ -80,7 +80,7 @@ def test_agrees_with_the_reference_model(seed, timing, step, stops, ohlc, shorts
     result = backtest_weights(
         w, prices, 1_000_000_00, fee_bps,
         stop_cfg={"fixed_stop_pct": fixed or None, "trailing_stop_pct": trailing or None},
-        fill=timing, quantity_step=step,
+        fill=timing, quantity_step=step, tick_size=1.0,
     )  # fmt: skip
     equity, cash, qty, events, _ = simulate(
         w, prices["close"], 1_000_000_00, fee_bps / 1e4, step, timing,
@@ -113,7 +113,9 @@ def _vectorbt_value(close, weights, fee, cash=1e8):
 def test_fractional_close_fills_equal_vectorbt(seed, n_bars, n, fee_bps):
     prices, rng = _panel(seed, n_bars, n)
     w = _weights(rng, n_bars, n)
-    ours = backtest_weights(w, prices["close"], 100_000_000, fee_bps, quantity_step=0)
+    ours = backtest_weights(
+        w, prices["close"], 100_000_000, fee_bps, quantity_step=0, tick_size=1.0
+    )
     theirs = _vectorbt_value(prices["close"], w, fee_bps / 1e4)
     assert np.max(np.abs(ours.equity_curve / theirs - 1)) < 1e-9
 
@@ -131,7 +133,7 @@ def test_real_panel_momentum_equals_vectorbt_and_the_numpy_model():
     w[momentum.isna().all(axis=1)] = np.nan
     month_end = close.index.to_series().dt.month.diff().shift(-1).fillna(1) != 0
     w[~month_end.to_numpy()] = np.nan
-    ours = backtest_weights(w, close, 1_000_000_00, 10, periods_per_year=252, quantity_step=0)
+    ours = backtest_weights(w, close, 1_000_000_00, 10, quantity_step=0, tick_size=1.0)
     theirs = _vectorbt_value(close.to_numpy(), w.to_numpy(), 0.001)
     assert np.max(np.abs(ours.equity_curve / theirs - 1)) < 1e-9
     equity, *_ = simulate(w.to_numpy(), close.to_numpy(), 1_000_000_00, 0.001)
@@ -165,7 +167,7 @@ def test_a_monthly_weight_frame_on_daily_prices_rebalances_monthly():
     monthly = close.resample("ME").last().index
     dates = [close.index[close.index <= d][-1] for d in monthly]
     w = pd.DataFrame(1 / 20, index=dates, columns=close.columns)
-    result = backtest_weights(w, close, 1_000_000_00, 10)
+    result = backtest_weights(w, close, 1_000_000_00, 10, tick_size=1.0)
     traded_bars = np.flatnonzero(result.traded_value > 0)
     assert set(close.index[traded_bars]) <= set(dates)
     assert len(traded_bars) == len(dates)
@@ -198,7 +200,13 @@ def test_symbols_entering_late_on_real_ohlcv_data():
     w = close.notna().astype(float).div(close.notna().sum(axis=1), axis=0)
     w[close.index.day_of_week != 4] = np.nan  # rebalance on Fridays
     result = backtest_weights(
-        w, prices, 1_000_000_00, 5, stop_cfg={"trailing_stop_pct": 0.15}, fill="next_open"
+        w,
+        prices,
+        1_000_000_00,
+        5,
+        stop_cfg={"trailing_stop_pct": 0.15},
+        fill="next_open",
+        tick_size=1.0,
     )
     before = close.index < close["NVDA"].first_valid_index()
     assert (result.holdings[before, list(close.columns).index("NVDA")] == 0).all()
@@ -279,7 +287,7 @@ def test_the_kernel_releases_the_gil():
     out = [None, None]
 
     def run(k):
-        out[k] = backtest_weights(w, prices["close"], 1_000_000_00, 10).equity_curve
+        out[k] = backtest_weights(w, prices["close"], 1_000_000_00, 10, tick_size=1).equity_curve
 
     threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
     for t in threads:

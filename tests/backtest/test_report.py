@@ -23,7 +23,8 @@ def _result():
     close = pd.DataFrame(
         100_00 * np.exp(np.cumsum(rng.normal(3e-4, 0.01, (600, 3)), axis=0)), dates, list("ABC")
     )
-    return backtest_weights(pd.DataFrame(1 / 3, dates[::21], list("ABC")), close, 1_000_000_00, 5)
+    w = pd.DataFrame(1 / 3, dates[::21], list("ABC"))
+    return backtest_weights(w, close, 1_000_000_00, 5, tick_size=1.0)
 
 
 def test_tear_sheet_writes_a_self_contained_page_and_a_png(tmp_path):

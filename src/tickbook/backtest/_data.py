@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tickbook.backtest._schedule import TICKS_ATTR
 from tickbook.core import DataError
 from tickbook.core._checks import refuse
 
@@ -31,6 +32,9 @@ def load_panel(
     path: str | Path, *, unit: str = "dollars", start: Any = None, end: Any = None
 ) -> Any:
     """Read a dates x symbols panel; return a DataFrame in cents (``unit="dollars"``) or as is.
+
+    Price frames are marked as ticks (``attrs["tickbook_unit"]``), so ``backtest_weights``
+    takes their fractional cents without a ``tick_size``.
 
     Raises ``DataError`` naming the file when it is missing, unreadable, has no dated rows,
     or holds values that are not positive numbers.
@@ -65,7 +69,12 @@ def load_panel(
     if unit == "weights" and np.isinf(values).any():
         raise DataError(f"{path}: weights must be finite", field="path", value=str(path))
     frame.columns = [str(c) for c in frame.columns]
-    return frame * 100.0 if unit == "dollars" else frame
+    if unit == "dollars":
+        frame = frame * 100.0
+    if unit != "weights":
+        # cents with their fractions (adjusted closes): backtest_weights takes them as ticks
+        frame.attrs[TICKS_ATTR] = "ticks"
+    return frame
 
 
 class DemoReport:

@@ -16,6 +16,7 @@ from tickbook.portfolio._metrics import (
 )
 from tickbook.portfolio._portfolio import Fill, Portfolio, RebalanceResult
 from tickbook.portfolio._position import Position
+from tickbook.portfolio._rules import RebalanceRules
 
 __all__ = [
     "CostModel",
@@ -24,6 +25,7 @@ __all__ = [
     "Portfolio",
     "Position",
     "RebalanceResult",
+    "RebalanceRules",
     "compute_metrics",
     "deflated_sharpe_ratio",
     "drawdown_series",

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from tickbook.core._checks import refuse
+from tickbook.core._checks import check_float, refuse
 
 __all__ = [
     "Metrics",
@@ -102,17 +102,11 @@ def as_returns(returns: Any, field: str = "returns") -> np.ndarray:
 
 
 def _positive(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise refuse(field, "a positive number", value)
-    if not math.isfinite(value):
-        raise refuse(field, "a positive number", value)
-    return float(value)
+    return check_float(value, field, lo=0.0, lo_open=True, expected="a positive number")
 
 
 def _finite(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise refuse(field, "a finite number", value)
-    return float(value)
+    return check_float(value, field, expected="a finite number")
 
 
 def _ratio(num: float, den: float) -> float:
@@ -199,9 +193,21 @@ def compute_metrics(
     n = r.shape[0]
     if n == 0:
         return None
+    with np.errstate(all="ignore"):  # huge returns overflow to inf, never raise
+        return _metrics(r, n, ppy, rf, n_trials)
+
+
+def _cagr(growth: float, ppy: float, n: int) -> float:
+    if not growth > 0.0:
+        return -1.0
+    exponent = math.log(growth) * ppy / n
+    return math.inf if exponent > 709.0 else math.expm1(exponent)
+
+
+def _metrics(r: np.ndarray, n: int, ppy: float, rf: float, n_trials: int) -> Metrics:
     growth = float(np.prod(1.0 + r))
     total = growth - 1.0
-    cagr = growth ** (ppy / n) - 1.0 if growth > 0.0 else -1.0
+    cagr = _cagr(growth, ppy, n)
     x = r - rf
     mean_x = float(x.mean())
     std = float(r.std(ddof=1)) if n > 1 else math.nan
