@@ -336,3 +336,22 @@ def test_stress_report_refuses_unknown_scenarios(scenario):
         report.loss(scenario)
     _named(err.value)
     assert err.value.field == "scenario"
+
+
+SCALED = [
+    (name, arg)
+    for name, (_, kwargs, kinds) in ENTRIES.items()
+    for arg, kind in kinds.items()
+    if kind in ("price", "returns") and isinstance(kwargs[arg], np.ndarray)
+]
+
+
+@pytest.mark.parametrize(("name", "arg"), SCALED, ids=[f"{n}.{a}" for n, a in SCALED])
+@pytest.mark.parametrize("scale", [1e300, -1e300, 1e-300])
+def test_inputs_scaled_to_extremes_give_a_result_or_a_named_refusal(name, arg, scale):
+    # the class of "prices x 1e300": overflow inside a formula is never a raw OverflowError
+    fn, kwargs, _ = ENTRIES[name]
+    try:
+        fn(**{**kwargs, arg: kwargs[arg] * scale})
+    except TickbookError as err:
+        _named(err)

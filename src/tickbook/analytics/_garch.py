@@ -143,9 +143,16 @@ def fit_garch(
     check_choice(dist, "dist", ("normal", "t"))
     check_choice(mean, "mean", ("constant", "zero"))
     y = _returns(returns)
-    scale = float(np.sqrt(np.mean(y**2)))
+    with np.errstate(over="ignore"):
+        scale = float(np.sqrt(np.mean(y**2)))
+    if not math.isfinite(scale) or scale > 1e150:  # its square must not overflow
+        raise refuse("returns", "returns whose squares fit a float (|r| < 1e150)", scale)
     if not scale > 0.0 or float(np.std(y)) <= 1e-12 * scale:
-        raise DataError("invalid `returns`: the series is constant", field="returns", value=scale)
+        raise DataError(
+            f"invalid `returns`: expected a series that varies, got a constant one ({scale!r})",
+            field="returns",
+            value=scale,
+        )
     ys = y / scale
     student = dist == "t"
     has_mu = mean == "constant"

@@ -102,9 +102,12 @@ def _split_prices(price_schedule: Any) -> dict[str, Any]:
 
 def _float_array(x: Any, field: str) -> np.ndarray:
     try:
-        arr = np.ascontiguousarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise refuse(field, "a 2-D array of numbers", type(x).__name__) from None
+        raw = np.asarray(x)
+        if raw.dtype.kind not in "biufO":  # strings, complex numbers, dates...
+            raise TypeError(raw.dtype)
+        arr = np.ascontiguousarray(raw, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise refuse(field, "a 2-D array of real numbers", type(x).__name__) from None
     if arr.ndim != 2:
         raise refuse(field, "a 2-D array (bars x symbols)", f"shape {arr.shape}")
     return arr
@@ -128,7 +131,12 @@ def _from_arrays(weights: Any, parts: dict[str, Any], symbols: Any) -> Schedule:
     if symbols is None:
         names = tuple(str(i) for i in range(n))
     else:
-        names = tuple(str(Symbol(s)) for s in symbols)
+        if isinstance(symbols, str | bytes) or not isinstance(symbols, Sequence):
+            raise refuse("symbols", f"a list of {n} distinct symbols", symbols)
+        try:
+            names = tuple(str(Symbol(s)) for s in symbols)
+        except ValueError:
+            raise refuse("symbols", f"{n} distinct valid symbols", list(symbols)) from None
         if len(names) != n or len(set(names)) != n:
             raise refuse("symbols", f"{n} distinct symbols", list(names))
     return Schedule(names, None, w, close, **extra)

@@ -14,9 +14,13 @@ __all__ = ["MAX_WEIGHT", "check_weight", "money", "price_map", "quantity_step", 
 def _pairs(values: Any, field: str) -> Iterable[tuple[Any, Any]]:
     if isinstance(values, Mapping):
         return values.items()
+    expected = "a mapping or a sequence of (symbol, value) pairs"
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise refuse(field, "a mapping or a sequence of (symbol, value) pairs", values)
-    return values
+        raise refuse(field, expected, values)
+    try:
+        return list(values)
+    except TypeError:  # iterable in type only: a 0-d array...
+        raise refuse(field, expected, values) from None
 
 
 def _symbol(name: Any, field: str) -> Symbol:

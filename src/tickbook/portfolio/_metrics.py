@@ -91,7 +91,7 @@ def as_returns(returns: Any, field: str = "returns") -> np.ndarray:
     """Return ``returns`` as a 1-D float64 array of finite values, or refuse it."""
     try:
         arr = np.asarray(getattr(returns, "to_numpy", lambda: returns)(), dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise refuse(field, "a 1-D sequence of numbers", type(returns).__name__) from None
     if arr.ndim != 1:
         raise refuse(field, "a 1-D sequence of numbers", f"an array of shape {arr.shape}")
@@ -121,10 +121,10 @@ def _ratio(num: float, den: float) -> float:
 def _moments(x: np.ndarray) -> tuple[float, float]:
     """Biased sample skewness and excess kurtosis (nan without dispersion)."""
     d = x - x.mean()
-    m2 = float(np.mean(d * d))
-    if m2 <= 0.0:
+    m2 = np.mean(d * d)  # numpy scalars: an overflow gives inf, not OverflowError
+    if not m2 > 0.0:
         return math.nan, math.nan
-    return float(np.mean(d**3)) / m2**1.5, float(np.mean(d**4)) / m2**2 - 3.0
+    return float(np.mean(d**3) / m2**1.5), float(np.mean(d**4) / m2**2 - 3.0)
 
 
 def _dsr(sr: float, n: int, skew: float, kurt: float, n_trials: int, trials_std: float | None):
@@ -164,9 +164,10 @@ def deflated_sharpe_ratio(
     n = x.shape[0]
     if n < 3:
         return math.nan
-    std = float(x.std(ddof=1))
-    sr = float(x.mean()) / std if std > 0 else math.nan
-    skew, kurt = _moments(x)
+    with np.errstate(all="ignore"):  # huge returns overflow to inf, never raise
+        std = float(x.std(ddof=1))
+        sr = float(x.mean()) / std if std > 0 else math.nan
+        skew, kurt = _moments(x)
     return _dsr(sr, n, skew, kurt, n_trials, trials_sharpe_std)
 
 
