@@ -153,31 +153,48 @@ _LAZY = {
 }
 
 
-# features outside analytics; the reference's names where it has one (backtest_stops,
-# backtest_holdings: its capability probe maps both to backtest_weights)
-_FEATURES = (
-    "backtest_weights", "backtest_stops", "backtest_holdings", "backtest_event_driven",
-    "backtest_sweep", "backtest_walk_forward", "lob", "lob_stops", "lob_multi_symbol",
-    "lob_batch_replay", "feed_itch", "feed_lobster", "feed_binance_depth", "portfolio",
-    "portfolio_metrics",
-)  # fmt: skip
+# features outside analytics, with the modules each needs beyond the base install's numpy and
+# numba; the reference's names where it has one (backtest_stops, backtest_holdings: its
+# capability probe maps both to backtest_weights)
+_FEATURES: dict[str, tuple[str, ...]] = {
+    "backtest_weights": (),
+    "backtest_stops": (),
+    "backtest_holdings": (),
+    "backtest_event_driven": (),
+    "backtest_sweep": (),
+    "backtest_sweep_dask": ("distributed",),
+    "backtest_walk_forward": ("pandas",),
+    "backtest_grid_search": ("pandas",),
+    "backtest_optuna_search": ("optuna", "pandas"),
+    "backtest_tear_sheet": ("matplotlib", "pandas"),
+    "panel_csv": ("pandas",),
+    "panel_parquet": ("pandas", "pyarrow"),
+    "lob": (),
+    "lob_stops": (),
+    "lob_multi_symbol": (),
+    "lob_batch_replay": (),
+    "feed_itch": (),
+    "feed_lobster": (),
+    "feed_binance_depth": (),
+    "portfolio": (),
+    "portfolio_metrics": (),
+}
 
 
 def capabilities() -> list[str]:
-    """Return the sorted names of the features this installation offers.
+    """Return the sorted names of the features this installation can run now.
 
     As the reference's ``capabilities()``: integrations probe ``name in capabilities()``.
-    The analytics names (``garch_forecast``, ``optimize_cdar``, ...) come from
-    ``tickbook.analytics.capabilities()``; loads no Numba kernels.
+    A feature is listed only when the modules it needs are installed (probed with
+    ``find_spec``: nothing is imported, no Numba loads). The analytics names
+    (``garch_forecast``, ``optimize_cdar``, ``indicator:sma``, ...) come from
+    ``tickbook.analytics.capabilities()``.
     """
-    from importlib.util import find_spec
+    from tickbook.analytics._capabilities import capabilities as analytics
+    from tickbook.analytics._capabilities import has_modules
 
-    from tickbook.analytics import capabilities as analytics
-
-    names = {*_FEATURES, *analytics()}
-    if find_spec("optuna") is not None:
-        names.add("backtest_optuna_search")
-    return sorted(names)
+    names = {name for name, needs in _FEATURES.items() if has_modules(needs)}
+    return sorted(names | set(analytics()))
 
 
 def __getattr__(name: str) -> Any:

@@ -239,7 +239,10 @@ def optuna_search(
     ``space`` maps each parameter to ``(low, high)`` (ints: an integer range, floats: a float
     range, both inclusive) or to a list of choices.
     """
-    import optuna
+    try:
+        import optuna
+    except ImportError:
+        raise ImportError("optuna_search needs Optuna: pip install 'tickbook[optuna]'") from None
 
     score(None, objective)
     n_trials = check_int(n_trials, "n_trials", lo=1, hi=1 << 31, expected="an integer >= 1")

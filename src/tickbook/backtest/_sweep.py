@@ -141,7 +141,10 @@ def _on_pool(fn: Callable[..., Any], points: list[dict], workers: int, bar: _Bar
 
 
 def _on_dask(fn: Callable[..., Any], points: list[dict], scheduler: Any, bar: _Bar) -> list:
-    from distributed import Client, as_completed
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ImportError("sweep(scheduler=...) needs Dask: pip install 'tickbook[dask]'") from None
 
     own = not isinstance(scheduler, Client)
     client = Client(scheduler) if own else scheduler
