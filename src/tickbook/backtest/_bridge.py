@@ -141,6 +141,9 @@ class BacktestResult:
         ruined_at: the bar whose close found the equity at or below zero (the book was
             closed there and nothing traded after it), or ``None``.
         rules: the ``RebalanceRules`` the run used; ``tick_size``: the one it was given.
+        warmup: bars before the first non-zero target weight trades (the strategy's
+            warm-up: all cash); ``tear_sheet`` leaves them out of its statistics.
+        periods_per_year, risk_free: what ``metrics`` were computed with.
     """
 
     returns: np.ndarray
@@ -159,6 +162,9 @@ class BacktestResult:
     ruined_at: int | None = None
     rules: RebalanceRules | None = None
     tick_size: float | None = None
+    warmup: int = 0
+    periods_per_year: float = 252.0
+    risk_free: float = 0.0
 
     def __getitem__(self, key: str) -> Any:
         if key not in _RESULT_KEYS:
@@ -361,7 +367,19 @@ def _run(
         ruined_at=None if ruined < 0 else int(ruined),
         rules=rule,
         tick_size=sched.tick_size,
+        warmup=_warmup(sched.weights, int(sim["timing"][0])),
+        periods_per_year=float(ppy),
+        risk_free=float(risk_free),
     )
+
+
+def _warmup(weights: np.ndarray, timing: int) -> int:
+    """Bars before the first non-zero target weight trades (all of them if none does)."""
+    n_bars = weights.shape[0]
+    wants = np.flatnonzero((np.nan_to_num(weights) != 0.0).any(axis=1)) if n_bars else []
+    if not len(wants):
+        return n_bars
+    return min(int(wants[0]) + (timing == FillTiming.NEXT_OPEN), n_bars)
 
 
 def _returns(equity: np.ndarray, cash0: int, ruined: int) -> np.ndarray:
