@@ -12,7 +12,12 @@ from tickbook.portfolio import (
     rolling_volatility,
 )
 
-nanobook = pytest.importorskip("nanobook")
+
+@pytest.fixture(scope="module")
+def nanobook():
+    """The peer nanobook: only the tests that compare with it skip without it."""
+    return pytest.importorskip("nanobook")
+
 
 SHARED = [
     "total_return", "cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar",
@@ -31,7 +36,7 @@ def _returns(seed, n, mu=0.0004, sigma=0.012):
     ("seed", "n", "ppy", "rf"),
     [(1, 500, 252.0, 0.0), (2, 101, 12.0, 0.001), (3, 2520, 252.0, 0.0001), (4, 37, 52.0, -0.0002)],
 )
-def test_metrics_agree_with_nanobook_to_1e9(seed, n, ppy, rf):
+def test_metrics_agree_with_nanobook_to_1e9(seed, n, ppy, rf, nanobook):
     r = _returns(seed, n)
     ours = compute_metrics(r, ppy, rf)
     theirs = nanobook.py_compute_metrics(r.tolist(), ppy, rf)
@@ -68,7 +73,7 @@ def test_var_and_cvar_use_the_worst_five_percent():
     assert m.cvar_95 == pytest.approx(r[:6].mean())
 
 
-def test_different_definitions_are_named():
+def test_different_definitions_are_named(nanobook):
     # Each case where tickbook and nanobook differ, on purpose:
     # 1. a ratio whose denominator is zero: tickbook inf or nan, nanobook 0.0
     up = [0.01, 0.02, 0.03]
@@ -114,7 +119,7 @@ def test_deflated_sharpe_follows_bailey_and_lopez_de_prado():
     assert math.isnan(deflated_sharpe_ratio([0.01, 0.02]))
 
 
-def test_rolling_series_agree_with_nanobook():
+def test_rolling_series_agree_with_nanobook(nanobook):
     r = _returns(3, 300)
     ours = rolling_sharpe(r, 63, 252)
     theirs = np.array(nanobook.py_rolling_sharpe(r.tolist(), 63, 252))
