@@ -84,7 +84,7 @@ def compute(engine: Engine, values: list[tuple[Any, str]]) -> tuple[Shape, list[
     if engine.lookback < nrow:
         return shape, engine.run(engine.new_state(ncol), arrays, shape)
     # The window is longer than the data: no value anywhere, but the input is still checked.
-    from tickbook.analytics._kernels import check_inputs
+    from tickbook.analytics._kernels_averages import check_inputs
 
     padded = [*arrays, *[arrays[0]] * (4 - len(arrays))]
     code = check_inputs(*padded, np.zeros(ncol, dtype=np.int64))

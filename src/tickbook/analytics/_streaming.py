@@ -135,7 +135,7 @@ class IndicatorStream:
         n = arrays[0].shape[1]
         if self._n >= 0 and n != self._n:
             raise refuse(values[0][1], f"{self._n} symbol(s) per bar", n)
-        from tickbook.analytics._kernels import check_inputs
+        from tickbook.analytics._kernels_averages import check_inputs
 
         padded = [*arrays, *[arrays[0]] * (4 - len(arrays))]
         seen = (self._started if self._n >= 0 else np.zeros(n, dtype=bool)).astype(np.int64)
