@@ -240,6 +240,21 @@ def test_rolling_volatility_matches_nanobook(orcl):
     assert_matches(A.rolling_sharpe(r, 21), np.array(nanobook.py_rolling_sharpe(r, 21, 252)))
 
 
+def test_rolling_sharpe_takes_a_risk_free_rate_per_period(orcl):
+    r = np.diff(np.log(orcl.close))
+    rf = 1e-4
+    s = pd.Series(r - rf)
+    sharpe = (s.rolling(63).mean() / s.rolling(63).std()).to_numpy() * math.sqrt(252)
+    assert_matches(A.rolling_sharpe(r, 63, risk_free=rf), sharpe)
+    labelled = A.rolling_sharpe(pd.Series(r), 63, risk_free=rf)
+    assert isinstance(labelled, pd.Series)
+    with pytest.raises(ValidationError) as info:
+        A.rolling_sharpe(r, 63, risk_free=float("nan"))
+    assert info.value.field == "risk_free"
+    with pytest.raises(ValidationError):
+        A.rolling_sharpe([0.1, 0.2], 1)
+
+
 def test_vwap_matches_the_rolling_sum_definition(orcl):
     tp = (orcl.high + orcl.low + orcl.close) / 3.0
     pv = pd.Series(tp * orcl.volume)

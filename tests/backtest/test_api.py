@@ -11,8 +11,7 @@ def test_portfolio_api():
     assert set(tickbook.portfolio.__all__) == {
         "CostModel", "Fill", "Metrics", "Portfolio", "Position", "RebalanceResult",
         "RebalanceRules",
-        "compute_metrics", "deflated_sharpe_ratio", "drawdown_series", "rolling_sharpe",
-        "rolling_volatility",
+        "compute_metrics", "deflated_sharpe_ratio", "drawdown_series",
     }  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from tickbook.analytics import rolling_sharpe, rolling_volatility
 from tickbook.backtest import backtest_weights
 from tickbook.core import TickbookError
 from tickbook.portfolio import (
@@ -24,8 +25,6 @@ from tickbook.portfolio import (
     compute_metrics,
     deflated_sharpe_ratio,
     drawdown_series,
-    rolling_sharpe,
-    rolling_volatility,
 )
 
 _rng = np.random.default_rng(3)

@@ -8,8 +8,6 @@ from tickbook.portfolio import (
     compute_metrics,
     deflated_sharpe_ratio,
     drawdown_series,
-    rolling_sharpe,
-    rolling_volatility,
 )
 
 
@@ -119,17 +117,6 @@ def test_deflated_sharpe_follows_bailey_and_lopez_de_prado():
     assert math.isnan(deflated_sharpe_ratio([0.01, 0.02]))
 
 
-def test_rolling_series_agree_with_nanobook(nanobook):
-    r = _returns(3, 300)
-    ours = rolling_sharpe(r, 63, 252)
-    theirs = np.array(nanobook.py_rolling_sharpe(r.tolist(), 63, 252))
-    assert np.isnan(ours[:62]).all() and np.isnan(theirs[:62]).all()
-    np.testing.assert_allclose(ours[62:], theirs[62:], rtol=1e-9)
-    ours = rolling_volatility(r, 21, 252)
-    theirs = np.array(nanobook.py_rolling_volatility(r.tolist(), 21, 252))
-    np.testing.assert_allclose(ours[20:], theirs[20:], rtol=1e-9)
-
-
 def test_drawdown_series():
     dd = drawdown_series([0.1, -0.5, 0.2, 1.0])
     assert dd == pytest.approx([0.0, -0.5, -0.4, 0.0])
@@ -146,5 +133,3 @@ def test_empty_returns_give_none_and_bad_input_is_refused():
         with pytest.raises(ValidationError) as info:
             compute_metrics(*args)
         assert info.value.field == field
-    with pytest.raises(ValidationError):
-        rolling_sharpe([0.1, 0.2], 1)

@@ -16,7 +16,8 @@ import numpy as np
 
 from tickbook.analytics import _engines
 from tickbook.analytics._engines import Engine
-from tickbook.analytics._inputs import Shape, bad_value_error, panels
+from tickbook.analytics._inputs import Shape, _is_pandas, bad_value_error, panels, real_array
+from tickbook.core._checks import check_float
 
 __all__ = [
     "BandsResult",
@@ -283,10 +284,20 @@ def rolling_volatility(returns: Any, window: int = 20, periods_per_year: float =
     return _one(_engines.rolling_volatility(window, periods_per_year), [(returns, "returns")])
 
 
-def rolling_sharpe(returns: Any, window: int = 63, periods_per_year: float = 252) -> Any:
+def rolling_sharpe(
+    returns: Any, window: int = 63, periods_per_year: float = 252, risk_free: float = 0.0
+) -> Any:
     """Mean over sample deviation of the last ``window`` returns, annualised (NaN if flat).
 
     The reference is pandas ``rolling(window).mean() / rolling(window).std()`` times
-    sqrt(periods_per_year), as nanobook's ``py_rolling_sharpe`` computes it.
+    sqrt(periods_per_year), as nanobook's ``py_rolling_sharpe`` computes it; ``risk_free``
+    (per period) is taken from every return first. The one rolling Sharpe of tickbook (the
+    tear sheet draws this one).
     """
-    return _one(_engines.rolling_sharpe(window, periods_per_year), [(returns, "returns")])
+    engine = _engines.rolling_sharpe(window, periods_per_year)
+    rf = check_float(risk_free, "risk_free", expected="a finite number")
+    if rf:
+        returns = returns - rf if _is_pandas(returns) else real_array(
+            returns, "returns", "a series or panel of returns"
+        ) - rf  # fmt: skip
+    return _one(engine, [(returns, "returns")])

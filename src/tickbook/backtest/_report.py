@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from tickbook.analytics import rolling_sharpe
 from tickbook.core._checks import refuse
-from tickbook.portfolio import Metrics, compute_metrics, drawdown_series, rolling_sharpe
+from tickbook.portfolio import Metrics, compute_metrics, drawdown_series
 
 __all__ = ["TearSheet", "metrics_rows", "monthly_returns", "tear_sheet"]
 

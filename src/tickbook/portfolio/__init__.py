@@ -11,8 +11,6 @@ from tickbook.portfolio._metrics import (
     compute_metrics,
     deflated_sharpe_ratio,
     drawdown_series,
-    rolling_sharpe,
-    rolling_volatility,
 )
 from tickbook.portfolio._portfolio import Fill, Portfolio, RebalanceResult
 from tickbook.portfolio._position import Position
@@ -29,6 +27,4 @@ __all__ = [
     "compute_metrics",
     "deflated_sharpe_ratio",
     "drawdown_series",
-    "rolling_sharpe",
-    "rolling_volatility",
 ]

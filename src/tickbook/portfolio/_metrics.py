@@ -1,4 +1,7 @@
-"""Performance metrics of a return series: ``compute_metrics`` and the rolling series.
+"""Performance metrics of a return series: ``compute_metrics``, the drawdown series.
+
+The rolling Sharpe ratio and volatility live in ``tickbook.analytics`` (batch, panel and
+streaming, one kernel).
 
 Definitions (``r`` the per-period returns, ``x = r - risk_free`` with ``risk_free`` per period,
 ``n`` periods, ``ppy`` periods per year):
@@ -41,8 +44,6 @@ __all__ = [
     "compute_metrics",
     "deflated_sharpe_ratio",
     "drawdown_series",
-    "rolling_sharpe",
-    "rolling_volatility",
 ]
 
 _EULER_GAMMA = 0.5772156649015329
@@ -256,36 +257,3 @@ def drawdown_series(returns: Any) -> np.ndarray:
     out = np.empty_like(r)
     _kernels.drawdown(r, out)
     return out
-
-
-def _window(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-        raise refuse("window", "an integer >= 2", value)
-    return value
-
-
-def rolling_volatility(returns: Any, window: int, periods_per_year: float = 252.0) -> np.ndarray:
-    """Return the annualized volatility of each trailing ``window`` (NaN until it fills)."""
-    from tickbook.portfolio import _kernels
-
-    r = as_returns(returns)
-    w = _window(window)
-    root = math.sqrt(_positive(periods_per_year, "periods_per_year"))
-    mean, std = np.empty_like(r), np.empty_like(r)
-    _kernels.rolling_mean_std(r, w, mean, std)
-    return std * root
-
-
-def rolling_sharpe(
-    returns: Any, window: int, periods_per_year: float = 252.0, risk_free: float = 0.0
-) -> np.ndarray:
-    """Return the annualized Sharpe ratio of each trailing ``window`` (NaN until it fills)."""
-    from tickbook.portfolio import _kernels
-
-    x = as_returns(returns) - _finite(risk_free, "risk_free")
-    w = _window(window)
-    root = math.sqrt(_positive(periods_per_year, "periods_per_year"))
-    mean, std = np.empty_like(x), np.empty_like(x)
-    _kernels.rolling_mean_std(x, w, mean, std)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(std > 0, mean / std, np.nan) * root
