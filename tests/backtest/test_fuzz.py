@@ -195,3 +195,21 @@ def test_portfolio_refusals_name_the_field_and_change_nothing(call, junk):
     except TickbookError as err:
         _named(err)
         assert pf.to_dict() == before
+
+
+@given(
+    arg=st.sampled_from(
+        ["title", "benchmark", "benchmark_label", "rolling_window", "name", "note"]
+    ),
+    junk=st.one_of(JUNK, st.sampled_from(["../x", "a/b", "", ".", 10**400])),
+)
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_tear_sheet_junk_gives_a_report_or_a_named_refusal(tmp_path_factory, arg, junk):
+    from tickbook.backtest import tear_sheet
+
+    out = tmp_path_factory.mktemp("sheet")
+    try:
+        tear_sheet(RETURNS, out, **{arg: junk})
+    except TickbookError as err:
+        _named(err)
+        assert not any(out.iterdir())  # refused before writing anything

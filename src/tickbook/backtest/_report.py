@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from tickbook.analytics import rolling_sharpe
-from tickbook.core._checks import refuse
+from tickbook.core._checks import check_int, refuse
 from tickbook.portfolio import Metrics, compute_metrics, drawdown_series
 
 __all__ = ["TearSheet", "metrics_rows", "monthly_returns", "tear_sheet"]
@@ -292,20 +292,32 @@ def tear_sheet(
     """
     import io
 
+    for field, text in (("title", title), ("benchmark_label", benchmark_label), ("note", note)):
+        if not isinstance(text, str):
+            raise refuse(field, "a string", text)
+    if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
+        raise refuse("name", "a file name stem without folders", name)
+    check_int(rolling_window, "rolling_window", lo=2, hi=1_000_000, expected="bars in [2, 1e6]")
     series = _inputs(result)
     r, index = series.returns, series.index
     bench = None
     if benchmark is not None:
         bench = (_benchmark(benchmark, series), benchmark_label)
     note = " ".join(x for x in (note, _warmup_note(series)) if x)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+    except (TypeError, OSError) as error:
+        raise refuse("out_dir", f"a folder that can be written ({error})", out_dir) from None
     fig = _figure(series, title, bench, rolling_window, note)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     png_bytes = buffer.getvalue()
     png = out / f"{name}.png"
-    png.write_bytes(png_bytes)
+    try:
+        png.write_bytes(png_bytes)
+    except OSError as error:
+        raise refuse("out_dir", f"a folder that can be written ({error})", str(out)) from None
     months = monthly_returns(r, index) if index is not None and len(r) else None
     page = out / f"{name}.html"
     metrics = series.metrics
