@@ -99,3 +99,13 @@ def test_bad_objectives_and_windows_are_refused(cents):
     with pytest.raises(ValidationError) as info:
         optuna_search(CrossSectionalMomentum, {"lookback": 5}, cents)
     assert info.value.field == "space['lookback']"
+
+
+def test_a_bad_grid_is_refused_by_name(cents):
+    for grid in (5, "lookback", {"nope": [1]}):
+        with pytest.raises(ValidationError) as info:
+            grid_search(CrossSectionalMomentum, grid, cents, workers=0)
+        assert info.value.field.startswith("grid")
+    with pytest.raises(ValidationError) as info:
+        load_panel(5)
+    assert info.value.field == "path"

@@ -8,6 +8,7 @@ default and turned into cents (x 100) as floats, so no precision is lost.
 from __future__ import annotations
 
 from importlib.util import find_spec
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ def load_panel(
 
     if unit not in ("dollars", "cents", "weights"):
         raise refuse("unit", "'dollars', 'cents' or 'weights'", unit)
+    if not isinstance(path, str | PathLike):
+        raise refuse("path", "a file path", path)
     path = Path(path)
     if path.suffix == ".parquet" and find_spec("pyarrow") is None:
         raise ImportError("reading Parquet needs pyarrow: pip install 'tickbook[parquet]'")

@@ -62,6 +62,14 @@ def evaluate(
     factory: Callable[..., Any], prices: Any, backtest: Mapping[str, Any], **params
 ) -> Metrics | None:
     """Backtest ``factory(**params)``'s schedule on ``prices``; return the metrics."""
+    import inspect
+
+    try:
+        inspect.signature(factory).bind(**params)
+    except TypeError:
+        raise refuse("grid", f"parameters that {factory!r} takes", sorted(params)) from None
+    except ValueError:  # no signature to check: let the call speak
+        pass
     strategy = factory(**params)
     return backtest_weights(strategy.weights(prices), prices, **backtest).metrics
 
