@@ -34,13 +34,7 @@ nanobook = pytest.importorskip("nanobook")
 
 NB_STATUS = {"New": 0, "PartiallyFilled": 1, "Filled": 2, "Cancelled": 3}
 NB_ERRORS = {"OrderNotFound": "unknown", "OrderNotActive": "not_active"}
-FLOWS, STEPS = 300, 80
-#: A flow of 80 steps takes well under a millisecond of CPU: one that has burnt this much CPU
-#: time is looping (nanobook's known hang). CPU time, not wall time, so that a loaded machine,
-#: which delays the worker without making it work, is never taken for a hang.
-HANG_CPU_SECONDS = 2.0
-#: Backstop for a worker that is stuck without spinning (a deadlock): wall time.
-HANG_WALL_SECONDS = 120.0
+FLOWS, STEPS, TIMEOUT = 300, 80, 2.0
 
 
 def plain_flow(seed: int, steps: int = STEPS) -> list[Op]:
@@ -202,57 +196,25 @@ def run_nanobook(ops: list[Op], check: bool = True) -> tuple[list[tuple[Any, ...
     return steps, None
 
 
-def _serve(conn: Any) -> None:
-    """The worker process: run each flow it is sent until it is sent ``None``."""
-    while (job := conn.recv()) is not None:
-        conn.send(run_nanobook(*job))
-
-
-def _cpu_seconds(pid: int) -> float:
-    import psutil
-
-    try:
-        times = psutil.Process(pid).cpu_times()
-    except psutil.Error:
-        return 0.0
-    return times.user + times.system
-
-
 class NanobookWorker:
-    """Runs nanobook flows in a forked process, so that a flow that hangs can be abandoned.
-
-    A flow hangs when the worker has spent ``HANG_CPU_SECONDS`` of CPU on it (nanobook's
-    hang is a busy loop) or, failing that, ``HANG_WALL_SECONDS`` of wall time.
-    """
+    """Runs nanobook flows in a forked process, so that a flow that hangs can be abandoned."""
 
     def __init__(self) -> None:
         self._ctx = multiprocessing.get_context("fork")
-        self._start()
-
-    def _start(self) -> None:
-        self._conn, child = self._ctx.Pipe()
-        self._proc = self._ctx.Process(target=_serve, args=(child,), daemon=True)
-        self._proc.start()
+        self._pool = self._ctx.Pool(1)
 
     def run(
         self, ops: list[Op], check: bool = True
     ) -> tuple[list[tuple[Any, ...]], int | None] | None:
-        import time
-
-        pid = self._proc.pid
-        cpu0, wall0 = _cpu_seconds(pid), time.monotonic()
-        self._conn.send((ops, check))
-        while not self._conn.poll(0.05):
-            spent = _cpu_seconds(pid) - cpu0
-            if spent > HANG_CPU_SECONDS or time.monotonic() - wall0 > HANG_WALL_SECONDS:
-                self.close()
-                self._start()
-                return None
-        return self._conn.recv()
+        try:
+            return self._pool.apply_async(run_nanobook, (ops, check)).get(TIMEOUT)
+        except multiprocessing.TimeoutError:
+            self._pool.terminate()
+            self._pool = self._ctx.Pool(1)
+            return None
 
     def close(self) -> None:
-        self._proc.kill()
-        self._proc.join()
+        self._pool.terminate()
 
 
 @pytest.fixture(scope="module")
