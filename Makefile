@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format clean
+.PHONY: run test smoke-base bench lint format clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,17 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest tests/book -x -p no:cacheprovider
 
+## smoke-base: a plain `pip install .` (no extras, no test peers) in its own venv runs what
+## the README shows (GARCH, an optimizer, VaR, walk-forward, the tear sheet, a backtest) and
+## names the extra to install for what needs one
+BASE := .venv-base
+smoke-base:
+	rm -rf $(BASE)
+	$(PY) -m venv $(BASE)
+	$(BASE)/bin/pip install -q --upgrade pip
+	$(BASE)/bin/pip install -q .
+	cd "$$(mktemp -d)" && $(CURDIR)/$(BASE)/bin/python $(CURDIR)/.ci/base_install_smoke.py
+
 ## bench: every benchmark side by side with the peers, printing ratios
 bench: $(STAMP)
 	$(BIN)/pip install -q -e ".[bench]"
@@ -36,4 +47,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) $(BASE) .pytest_cache .ruff_cache build *.egg-info

@@ -3,20 +3,64 @@
 import subprocess
 import sys
 
+import pytest
+
 import tickbook
 import tickbook.analytics
 import tickbook.book
 import tickbook.core
+
+NANOBOOK_HABITS = {
+    "BacktestResult", "CancelResult", "CostModel", "LevelSnapshot", "Metrics", "ModifyResult",
+    "Order", "Portfolio", "Position", "StopSubmitResult", "SubmitResult", "Trade",
+    "backtest_weights", "bbands", "compute_metrics", "drawdown_series", "ema", "macd",
+    "optimize_cdar", "optimize_cvar", "optimize_hrp", "optimize_max_sharpe",
+    "optimize_min_variance", "optimize_risk_parity", "parse_itch", "rsi", "run_backtest", "sma",
+    "sweep", "tear_sheet", "walk_forward",
+}  # fmt: skip
 
 
 def test_top_level_api():
     assert set(tickbook.__all__) == {
         "BookSnapshot", "Exchange", "MultiExchange", "OrderStatus", "SelfTradePrevention",
         "Side", "Symbol", "TickbookError", "TimeInForce", "ValidationError", "__version__",
-        "capabilities",
+        "capabilities", *NANOBOOK_HABITS,
     }  # fmt: skip
     for name in tickbook.__all__:
         assert getattr(tickbook, name) is not None
+
+
+def test_nanobook_top_level_names_are_the_subpackages_objects():
+    import tickbook.backtest
+    import tickbook.portfolio
+
+    assert tickbook.Portfolio is tickbook.portfolio.Portfolio
+    assert tickbook.backtest_weights is tickbook.backtest.backtest_weights
+    assert tickbook.optimize_max_sharpe is tickbook.analytics.optimize_max_sharpe
+    nanobook = pytest.importorskip("nanobook")
+    # every nanobook top-level name that tickbook has under the same name is reachable here
+    ours = {n for n in dir(nanobook) if not n.startswith("_") and _has_twin(n)}
+    assert ours <= set(tickbook.__all__) | {"RiskEngine", "capabilities"}
+
+
+def _has_twin(name: str) -> bool:
+    import importlib
+
+    for pkg in ("book", "portfolio", "backtest", "analytics", "feeds"):
+        if name in importlib.import_module(f"tickbook.{pkg}").__all__:
+            return True
+    return False
+
+
+def test_the_top_level_names_load_lazily_and_compile_nothing():
+    code = (
+        "import sys, tickbook; tickbook.Portfolio, tickbook.backtest_weights, "
+        "tickbook.optimize_hrp, tickbook.sma; print('numba' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    with pytest.raises(AttributeError):
+        tickbook.no_such_name  # noqa: B018
 
 
 def test_book_api():

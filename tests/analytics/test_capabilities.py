@@ -74,3 +74,27 @@ np.save(__import__('sys').argv[1], np.concatenate([np.nan_to_num(o, nan=-999.0) 
             subprocess.run([sys.executable, "-c", code, path], env=env, check=True)
             files.append(np.load(path))
     np.testing.assert_array_equal(files[0], files[1])
+
+
+def test_indicator_capabilities_derive_from_the_engine_table():
+    from tickbook.analytics._engines import ENGINES
+
+    listed = {n.split(":")[1] for n in A.capabilities() if n.startswith("indicator:")}
+    assert listed == set(ENGINES)
+
+
+def test_a_feature_whose_module_is_missing_is_not_listed(monkeypatch):
+    import importlib.util
+
+    import tickbook
+
+    real = importlib.util.find_spec
+    gone = {"scipy", "optuna", "distributed", "pyarrow", "matplotlib"}
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name in gone else real(name, *a)
+    )
+    caps = set(tickbook.capabilities())
+    assert not {"garch_forecast", "optimize_hrp", "value_at_risk"} & caps
+    assert not {"backtest_optuna_search", "backtest_sweep_dask", "panel_parquet"} & caps
+    assert "backtest_tear_sheet" not in caps
+    assert {"backtest_weights", "backtest_walk_forward", "indicator:sma", "lob"} <= caps

@@ -240,6 +240,21 @@ def test_rolling_volatility_matches_nanobook(orcl):
     assert_matches(A.rolling_sharpe(r, 21), np.array(nanobook.py_rolling_sharpe(r, 21, 252)))
 
 
+def test_rolling_sharpe_takes_a_risk_free_rate_per_period(orcl):
+    r = np.diff(np.log(orcl.close))
+    rf = 1e-4
+    s = pd.Series(r - rf)
+    sharpe = (s.rolling(63).mean() / s.rolling(63).std()).to_numpy() * math.sqrt(252)
+    assert_matches(A.rolling_sharpe(r, 63, risk_free=rf), sharpe)
+    labelled = A.rolling_sharpe(pd.Series(r), 63, risk_free=rf)
+    assert isinstance(labelled, pd.Series)
+    with pytest.raises(ValidationError) as info:
+        A.rolling_sharpe(r, 63, risk_free=float("nan"))
+    assert info.value.field == "risk_free"
+    with pytest.raises(ValidationError):
+        A.rolling_sharpe([0.1, 0.2], 1)
+
+
 def test_vwap_matches_the_rolling_sum_definition(orcl):
     tp = (orcl.high + orcl.low + orcl.close) / 3.0
     pv = pd.Series(tp * orcl.volume)
@@ -279,9 +294,9 @@ def test_bad_periods_are_refused_with_field_and_value(period):
     bad=st.sampled_from([math.nan, math.inf, -math.inf]),
 )
 @settings(max_examples=40, deadline=None)
-def test_nan_after_the_start_or_infinity_is_refused(n, at, bad):
+def test_an_infinity_or_a_nan_on_some_inputs_is_refused(n, at, bad):
     close = np.linspace(10.0, 20.0, n)
-    close[at] = bad
+    close[at] = math.inf if bad != bad else bad  # NaN on the only input is a gap
     with pytest.raises(ValidationError) as err:
         A.ema(close, 5)
     assert err.value.field == "close"
@@ -293,6 +308,43 @@ def test_nan_after_the_start_or_infinity_is_refused(n, at, bad):
         A.atr(fine + 1.0, low, fine)
     assert err.value.field == "low"
     assert f"row {at}" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "fn", "ref"),
+    [
+        ("sma", lambda c: A.sma(c, 10), lambda c: talib.SMA(c, 10)),
+        ("ema", lambda c: A.ema(c, 10), lambda c: talib.EMA(c, 10)),
+        ("rsi", lambda c: A.rsi(c, 14), lambda c: talib.RSI(c, 14)),
+        ("macd", lambda c: A.macd(c).hist, lambda c: talib.MACD(c)[2]),
+    ],
+)
+def test_a_gap_restarts_the_indicator_as_a_new_listing(orcl, name, fn, ref):
+    # a stock suspended for 5 bars: NaN through the gap, then the warm-up again, then
+    # TA-Lib's values of the stretch after the gap (nothing from before it leaks in)
+    close = orcl.close[:300].copy()
+    close[120:125] = np.nan
+    got = fn(close)
+    assert np.isnan(got[120:125]).all()
+    np.testing.assert_allclose(got[:120], ref(orcl.close[:120]), rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(got[125:], ref(close[125:]), rtol=1e-12, equal_nan=True)
+    panel = np.column_stack([close, orcl.close[:300]])
+    both = fn(panel)
+    np.testing.assert_array_equal(both[:, 0], got)  # the gap restarts its symbol only
+    np.testing.assert_allclose(both[:, 1], ref(orcl.close[:300]), rtol=1e-12, equal_nan=True)
+
+
+def test_a_gap_on_every_input_of_hlc_restarts_and_on_some_is_refused(orcl):
+    h, lo, c = orcl.high[:200].copy(), orcl.low[:200].copy(), orcl.close[:200].copy()
+    for a in (h, lo, c):
+        a[80:83] = np.nan
+    got = A.atr(h, lo, c, 14)
+    assert np.isnan(got[80 : 83 + 14]).all()
+    np.testing.assert_allclose(got[83:], talib.ATR(h[83:], lo[83:], c[83:], 14), equal_nan=True)
+    h[150] = np.nan  # only the high: not a gap
+    with pytest.raises(ValidationError) as err:
+        A.atr(h, lo, c, 14)
+    assert err.value.field == "high" and "row 150" in str(err.value)
 
 
 def test_nan_on_only_some_inputs_of_a_bar_is_refused():

@@ -7,7 +7,12 @@ import pytest
 import tickbook.analytics as A
 from tickbook.core import ValidationError
 
-cp = pytest.importorskip("cvxpy")
+
+@pytest.fixture(scope="module")
+def cp():
+    """The peer cvxpy: only the tests that compare with it skip without it."""
+    return pytest.importorskip("cvxpy")
+
 
 WEIGHT_TOL = 1e-4
 
@@ -27,7 +32,7 @@ def data(stock_returns):
 @pytest.mark.parametrize(
     ("bounds", "leverage"), [((0.0, 1.0), None), ((0.0, 0.15), None), ((-0.2, 0.3), 1.5)]
 )
-def test_min_variance_matches_cvxpy(data, bounds, leverage):
+def test_min_variance_matches_cvxpy(data, bounds, leverage, cp):
     r, cov, _ = data
     w = cp.Variable(r.shape[1])
     cons = [cp.sum(w) == 1, w >= bounds[0], w <= bounds[1]]
@@ -42,7 +47,7 @@ def test_min_variance_matches_cvxpy(data, bounds, leverage):
         assert np.abs(got).sum() <= leverage + 1e-9
 
 
-def test_min_variance_per_asset_bounds_and_shrinkage(data, stock_returns):
+def test_min_variance_per_asset_bounds_and_shrinkage(data, stock_returns, cp):
     r, _, _ = data
     n = r.shape[1]
     lo = np.zeros(n)
@@ -63,7 +68,7 @@ def test_min_variance_per_asset_bounds_and_shrinkage(data, stock_returns):
     ("rf", "bounds", "leverage"),
     [(0.0, (0.0, 1.0), None), (2e-4, (0.0, 0.25), None), (1e-4, (-0.1, 0.25), 1.6)],
 )
-def test_max_sharpe_matches_cvxpy(data, rf, bounds, leverage):
+def test_max_sharpe_matches_cvxpy(data, rf, bounds, leverage, cp):
     r, cov, mu = data
     n = r.shape[1]
     y, k = cp.Variable(n), cp.Variable()
@@ -86,7 +91,7 @@ def test_weights_as_dict_when_symbols_are_given(data, stock_returns):
     np.testing.assert_allclose(list(got.values()), A.optimize_max_sharpe(r), atol=1e-12)
 
 
-def test_risk_parity_equalises_contributions_and_matches_cvxpy(data):
+def test_risk_parity_equalises_contributions_and_matches_cvxpy(data, cp):
     r, cov, _ = data
     n = r.shape[1]
     w = A.optimize_risk_parity(r)
@@ -117,7 +122,7 @@ def test_hrp_matches_pypfopt(stock_returns, linkage):
 
 @pytest.mark.parametrize("alpha", [0.9, 0.95])
 @pytest.mark.parametrize(("bounds", "leverage"), [((0.0, 1.0), None), ((-0.2, 0.4), 1.4)])
-def test_min_cvar_matches_cvxpy(data, alpha, bounds, leverage):
+def test_min_cvar_matches_cvxpy(data, alpha, bounds, leverage, cp):
     r, _, _ = data
     t, n = r.shape
     w, zeta, u = cp.Variable(n), cp.Variable(), cp.Variable(t)
@@ -130,7 +135,7 @@ def test_min_cvar_matches_cvxpy(data, alpha, bounds, leverage):
 
 
 @pytest.mark.parametrize("alpha", [0.9, 0.95])
-def test_min_cdar_matches_cvxpy(data, alpha):
+def test_min_cdar_matches_cvxpy(data, alpha, cp):
     r, _, _ = data
     t, n = r.shape
     w, zeta, u, z = cp.Variable(n), cp.Variable(), cp.Variable(t + 1), cp.Variable(t)

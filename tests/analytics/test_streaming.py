@@ -183,7 +183,7 @@ def test_refused_bar_leaves_the_stream_unchanged(orcl):
     close = orcl.close[:60]
     stream = A.RSIStream(14)
     out = [stream.update(x) for x in close[:30]]
-    for bad in (math.nan, math.inf, "abc", [1.0, 2.0]):
+    for bad in (math.inf, "abc", [1.0, 2.0]):  # (a NaN is a gap: see below)
         with pytest.raises(ValidationError) as err:
             stream.update(bad)
         assert err.value.field == "close"
@@ -191,16 +191,19 @@ def test_refused_bar_leaves_the_stream_unchanged(orcl):
     np.testing.assert_array_equal(np.array(out), A.rsi(close, 14))
 
 
-def test_history_with_a_gap_is_refused_before_anything_moves(orcl):
+def test_history_with_a_gap_restarts_like_the_batch_and_a_bad_one_moves_nothing(orcl):
     close = orcl.close[:50].copy()
     stream = A.SMAStream(5)
     stream.extend(close[:20])
-    gap = close[20:].copy()
-    gap[10] = np.nan
+    bad = close[20:].copy()
+    bad[10] = np.inf
     with pytest.raises(ValidationError):
-        stream.extend(gap)
-    rest = stream.extend(close[20:])
-    np.testing.assert_array_equal(rest, A.sma(close, 5)[20:])
+        stream.extend(bad)
+    gap = close.copy()
+    gap[30] = np.nan
+    rest = stream.extend(gap[20:])
+    np.testing.assert_array_equal(rest, A.sma(gap, 5)[20:])
+    assert np.isnan(rest[10:15]).all() and np.isfinite(rest[15:]).all()
 
 
 def test_symbol_count_is_fixed_by_the_first_bar_until_reset():
@@ -215,12 +218,15 @@ def test_symbol_count_is_fixed_by_the_first_bar_until_reset():
     assert math.isnan(stream.update(10.0, 9.0, 9.5))
 
 
-def test_nan_only_before_a_symbols_first_bar():
+def test_nan_before_a_symbols_first_bar_waits_and_after_it_is_a_gap():
     stream = A.EMAStream(2)
     assert np.isnan(stream.update([np.nan, 1.0])).all()
     stream.update([2.0, 2.0])
+    assert np.isnan(stream.update([np.nan, 3.0])[0])  # a gap: symbol 0 restarts
+    assert np.isnan(stream.update([4.0, 4.0])[0])  # its warm-up again (2 bars)
+    assert stream.update([5.0, 5.0])[0] == 4.5
     with pytest.raises(ValidationError) as err:
-        stream.update([np.nan, 3.0])
+        stream.update([np.inf, 3.0])
     assert "symbol 0" in str(err.value)
 
 
@@ -240,3 +246,20 @@ def test_bad_stream_parameters_are_refused():
     with pytest.raises(ValidationError) as err:
         A.MACDStream(fast=30, slow=10)
     assert err.value.field == "fast"
+
+
+def test_a_gap_restarts_the_stream_like_the_batch_function():
+    rng = np.random.default_rng(9)
+    close = 50 + np.cumsum(rng.normal(0, 1, (60, 2)), axis=0)
+    close[:5, 1] = np.nan  # listed late
+    close[20:24, 0] = np.nan  # suspended for four bars
+    close[40, 1] = np.nan  # and a one-bar gap
+    want = A.ema(close, 5)
+    one = A.EMAStream(5)
+    got = np.vstack([one.update(row) for row in close])
+    np.testing.assert_array_equal(got, want)
+    many = A.EMAStream(5)
+    np.testing.assert_array_equal(many.extend(close), want)
+    single = A.SMAStream(4)
+    got = [single.update(x) for x in close[:, 0]]
+    np.testing.assert_array_equal(got, A.sma(close[:, 0], 4))

@@ -9,8 +9,7 @@ so the tests run the same schedule through both.
 from __future__ import annotations
 
 import numpy as np
-
-nanobook = __import__("pytest").importorskip("nanobook")
+import pytest
 
 
 def rows_from_arrays(weights, close, symbols):
@@ -32,7 +31,11 @@ def rows_from_arrays(weights, close, symbols):
 def run_nanobook(
     weight_rows, price_rows, initial_cash, cost_bps, quantity_step=None, stop_cfg=None
 ):
-    """Run nanobook's backtest_weights on reference-shaped rows (close-only bars)."""
+    """Run nanobook's backtest_weights on reference-shaped rows (close-only bars).
+
+    Skips the calling test (only it) when nanobook is not installed.
+    """
+    nanobook = pytest.importorskip("nanobook")
     bar = nanobook.BarPrices
     prices = [[(s, bar(p, p, p, p)) for s, p in row] for row in price_rows]
     kwargs = {} if quantity_step is None else {"quantity_step": quantity_step}

@@ -10,8 +10,8 @@ import tickbook.portfolio
 def test_portfolio_api():
     assert set(tickbook.portfolio.__all__) == {
         "CostModel", "Fill", "Metrics", "Portfolio", "Position", "RebalanceResult",
-        "compute_metrics", "deflated_sharpe_ratio", "drawdown_series", "rolling_sharpe",
-        "rolling_volatility",
+        "RebalanceRules",
+        "compute_metrics", "deflated_sharpe_ratio", "drawdown_series",
     }  # fmt: skip
 
 

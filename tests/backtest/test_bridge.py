@@ -80,7 +80,7 @@ def test_agrees_with_the_reference_model(seed, timing, step, stops, ohlc, shorts
     result = backtest_weights(
         w, prices, 1_000_000_00, fee_bps,
         stop_cfg={"fixed_stop_pct": fixed or None, "trailing_stop_pct": trailing or None},
-        fill=timing, quantity_step=step,
+        fill=timing, quantity_step=step, tick_size=1.0,
     )  # fmt: skip
     equity, cash, qty, events, _ = simulate(
         w, prices["close"], 1_000_000_00, fee_bps / 1e4, step, timing,
@@ -113,7 +113,9 @@ def _vectorbt_value(close, weights, fee, cash=1e8):
 def test_fractional_close_fills_equal_vectorbt(seed, n_bars, n, fee_bps):
     prices, rng = _panel(seed, n_bars, n)
     w = _weights(rng, n_bars, n)
-    ours = backtest_weights(w, prices["close"], 100_000_000, fee_bps, quantity_step=0)
+    ours = backtest_weights(
+        w, prices["close"], 100_000_000, fee_bps, quantity_step=0, tick_size=1.0
+    )
     theirs = _vectorbt_value(prices["close"], w, fee_bps / 1e4)
     assert np.max(np.abs(ours.equity_curve / theirs - 1)) < 1e-9
 
@@ -131,7 +133,7 @@ def test_real_panel_momentum_equals_vectorbt_and_the_numpy_model():
     w[momentum.isna().all(axis=1)] = np.nan
     month_end = close.index.to_series().dt.month.diff().shift(-1).fillna(1) != 0
     w[~month_end.to_numpy()] = np.nan
-    ours = backtest_weights(w, close, 1_000_000_00, 10, periods_per_year=252, quantity_step=0)
+    ours = backtest_weights(w, close, 1_000_000_00, 10, quantity_step=0, tick_size=1.0)
     theirs = _vectorbt_value(close.to_numpy(), w.to_numpy(), 0.001)
     assert np.max(np.abs(ours.equity_curve / theirs - 1)) < 1e-9
     equity, *_ = simulate(w.to_numpy(), close.to_numpy(), 1_000_000_00, 0.001)
@@ -165,7 +167,7 @@ def test_a_monthly_weight_frame_on_daily_prices_rebalances_monthly():
     monthly = close.resample("ME").last().index
     dates = [close.index[close.index <= d][-1] for d in monthly]
     w = pd.DataFrame(1 / 20, index=dates, columns=close.columns)
-    result = backtest_weights(w, close, 1_000_000_00, 10)
+    result = backtest_weights(w, close, 1_000_000_00, 10, tick_size=1.0)
     traded_bars = np.flatnonzero(result.traded_value > 0)
     assert set(close.index[traded_bars]) <= set(dates)
     assert len(traded_bars) == len(dates)
@@ -198,7 +200,13 @@ def test_symbols_entering_late_on_real_ohlcv_data():
     w = close.notna().astype(float).div(close.notna().sum(axis=1), axis=0)
     w[close.index.day_of_week != 4] = np.nan  # rebalance on Fridays
     result = backtest_weights(
-        w, prices, 1_000_000_00, 5, stop_cfg={"trailing_stop_pct": 0.15}, fill="next_open"
+        w,
+        prices,
+        1_000_000_00,
+        5,
+        stop_cfg={"trailing_stop_pct": 0.15},
+        fill="next_open",
+        tick_size=1.0,
     )
     before = close.index < close["NVDA"].first_valid_index()
     assert (result.holdings[before, list(close.columns).index("NVDA")] == 0).all()
@@ -279,7 +287,7 @@ def test_the_kernel_releases_the_gil():
     out = [None, None]
 
     def run(k):
-        out[k] = backtest_weights(w, prices["close"], 1_000_000_00, 10).equity_curve
+        out[k] = backtest_weights(w, prices["close"], 1_000_000_00, 10, tick_size=1).equity_curve
 
     threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
     for t in threads:
@@ -346,3 +354,127 @@ def test_frames_with_unknown_symbols_or_dates_are_refused():
 def test_empty_schedule():
     result = backtest_weights([], [])
     assert result.metrics is None and len(result.returns) == 0
+
+
+def test_more_than_eight_buys_waiting_for_cash_are_cut_largest_first():
+    # 40 buys worth 3x the cash: far more than 8 must wait, so the kernel's sort branch
+    # picks the ones to set aside; smallest first, the reference model fills the same book
+    rng = np.random.default_rng(5)
+    n = 40
+    close = np.round(rng.uniform(20_00, 400_00, (3, n)))
+    w = rng.uniform(0.2, 1.8, (3, n))
+    w *= 3.0 / w.sum(axis=1, keepdims=True)
+    result = backtest_weights(w, close, 1_000_000_00, 10, quantity_step=1.0)
+    equity, cash, qty, _, _ = simulate(w, close, 1_000_000_00, 1e-3, 1.0)
+    np.testing.assert_allclose(result.final_quantities, qty, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(result.equity_curve, equity, rtol=1e-12)
+    assert result.final_cash == pytest.approx(cash, abs=1e-3)
+    wanted = np.floor(w[0] * 1_000_000_00 / close[0])
+    first = backtest_weights(w[:1], close[:1], 1_000_000_00, 10, quantity_step=1.0)
+    full = first.final_quantities == wanted
+    assert 9 < (~full).sum() < n - 9  # many were set aside, many were bought in full
+    # the ones bought in full are the smallest orders
+    assert (w[0] * 1e8)[full].max() <= (w[0] * 1e8)[~full].min()
+
+
+def test_ohlc_bars_in_rows_are_used_like_ohlc_arrays():
+    class Bar:  # nanobook's BarPrices shape: attributes
+        def __init__(self, o, h, lo, c):
+            self.open, self.high, self.low, self.close = o, h, lo, c
+
+    prices, rng = _panel(8, 50, 3, missing=0.0, ohlc=True)
+    cents = {k: np.round(v) for k, v in prices.items()}
+    cents["high"] = np.maximum.reduce([cents["high"], cents["open"], cents["close"]])
+    cents["low"] = np.minimum.reduce([cents["low"], cents["open"], cents["close"]])
+    w = rng.uniform(0.1, 0.3, (50, 3))
+    names = ["A", "B", "C"]
+    cols = [cents[k] for k in ("open", "high", "low", "close")]
+    as_tuples = [
+        [(s, tuple(int(c[t, j]) for c in cols)) for j, s in enumerate(names)] for t in range(50)
+    ]
+    as_bars = [[(s, Bar(*bar)) for s, bar in row] for row in as_tuples]
+    rows_w = [list(zip(names, r, strict=True)) for r in w.tolist()]
+    cfg = {"trailing_stop_pct": 0.03}
+    arrays = backtest_weights(
+        w, cents, 1_000_000_00, 5, stop_cfg=cfg, fill="next_open", symbols=names
+    )
+    for rows_p in (as_tuples, as_bars):
+        rows = backtest_weights(rows_w, rows_p, 1_000_000_00, 5, stop_cfg=cfg, fill="next_open")
+        np.testing.assert_array_equal(rows.equity_curve, arrays.equity_curve)
+        assert rows.stop_events == arrays.stop_events
+    assert len(arrays.stop_events) > 3  # the lows reach the stops: the OHLC is used
+    closes_only = backtest_weights(rows_w, [[(s, b[3]) for s, b in r] for r in as_tuples])
+    assert not np.array_equal(closes_only.equity_curve, arrays.equity_curve)
+
+
+def test_prices_must_be_whole_ticks_unless_a_tick_size_is_given():
+    dollars = np.array([[150.23, 20.5], [151.07, 20.25], [149.9, 21.0]])
+    w = np.full((3, 2), 0.5)
+    with pytest.raises(ValidationError, match=r"tick_size=0\.01") as info:
+        backtest_weights(w, dollars)
+    assert info.value.field == "price_schedule"
+    in_dollars = backtest_weights(w, dollars, 1_000_000_00, 10, tick_size=0.01)
+    in_cents = backtest_weights(w, np.round(dollars * 100), 1_000_000_00, 10)
+    np.testing.assert_allclose(in_dollars.equity_curve, in_cents.equity_curve, rtol=1e-12)
+    np.testing.assert_array_equal(in_dollars.final_quantities, in_cents.final_quantities)
+    rows = [[("A", 150.23)]]
+    with pytest.raises(ValidationError, match="tick_size"):
+        backtest_weights([[("A", 1.0)]], rows)
+    got = backtest_weights([[("A", 1.0)]], rows, 1_000_00, tick_size=0.01)
+    assert got.final_quantities.tolist() == [6.0]  # $1,000 buys 6 shares at $150.23
+    for bad in (0, -0.01, float("nan"), "0.01", True):
+        with pytest.raises(ValidationError) as info:
+            backtest_weights(w, dollars, tick_size=bad)
+        assert info.value.field == "tick_size"
+
+
+def test_a_short_that_wipes_out_the_equity_ruins_the_book_and_says_when():
+    close = np.array([[100_00, 100_00], [150_00, 100_00], [200_00, 100_00], [90_00, 100_00]])
+    w = np.array([[-1.0, 1.0]] + [[np.nan, np.nan]] * 3)  # short once, then hold
+    result = backtest_weights(w, close.astype(float), 1_000_000_00)
+    assert result.ruined_at == 2  # short A from 100 to 200: the equity goes to 0 there
+    assert "ruined_at=2" in repr(result)
+    assert (result.final_quantities == 0).all()  # the book was closed
+    assert result.returns[2] == pytest.approx(-1.0) and (result.returns[3:] == 0).all()
+    assert result.equity_curve[3] == result.equity_curve[2]  # A's fall comes too late
+    assert result.metrics.total_return == pytest.approx(-1.0)
+    assert result.metrics.max_drawdown == pytest.approx(1.0)
+    fine = backtest_weights(w[:2], close[:2].astype(float), 1_000_000_00)
+    assert fine.ruined_at is None
+
+
+def test_huge_numbers_are_refused_by_name_not_by_overflow():
+    cases = [
+        ([[("A", 10**400)]], [[("A", 100)]], "weight_schedule[0]"),
+        ([[("A", 1.0)]], [[("A", 10**400)]], "price_schedule[0]"),
+        ([[(["A"], 1.0)]], [[("A", 100)]], "weight_schedule[0]"),
+        ([[("A", 1.0)]], [[({"A": 1}, 100)]], "price_schedule[0]"),
+        (np.full((2, 1), 2e6), np.full((2, 1), 100.0), "weight_schedule"),
+        (np.full((2, 1), 0.5), np.full((2, 1), 1e302), "price_schedule"),
+    ]
+    for weights, prices, field in cases:
+        with pytest.raises(ValidationError) as info:
+            backtest_weights(weights, prices)
+        assert info.value.field == field
+
+
+def test_rules_are_one_record_for_the_bridge_and_the_portfolio():
+    from tickbook.portfolio import RebalanceRules
+
+    rules = RebalanceRules(quantity_step=1.0, min_order_value=500_00, max_trades_per_rebalance=2)
+    assert Portfolio(1_000_00, rules=rules).rules is rules
+    close = np.array([[100_00.0, 50_00.0, 20_00.0]] * 2)
+    w = np.array([[0.5, 0.3, 0.2]] * 2)
+    by_record = backtest_weights(w, close, 1_000_000_00, rules=rules)
+    by_fields = backtest_weights(
+        w, close, 1_000_000_00, quantity_step=1.0, min_order_value=500_00,
+        max_trades_per_rebalance=2,
+    )  # fmt: skip
+    np.testing.assert_array_equal(by_record.holdings, by_fields.holdings)
+    assert by_record.rules == by_fields.rules == rules
+    with pytest.raises(ValidationError) as info:
+        backtest_weights(w, close, rules=rules, min_order_value=1)
+    assert info.value.field == "min_order_value"
+    with pytest.raises(ValidationError) as info:
+        RebalanceRules(min_order_value=500.5)  # money is integer ticks in both places
+    assert info.value.field == "min_order_value"

@@ -13,7 +13,7 @@ from tickbook.backtest import (
     sample_data_dir,
     tear_sheet,
 )
-from tickbook.core import DataError
+from tickbook.core import DataError, ValidationError
 from tickbook.portfolio import compute_metrics
 
 
@@ -23,7 +23,8 @@ def _result():
     close = pd.DataFrame(
         100_00 * np.exp(np.cumsum(rng.normal(3e-4, 0.01, (600, 3)), axis=0)), dates, list("ABC")
     )
-    return backtest_weights(pd.DataFrame(1 / 3, dates[::21], list("ABC")), close, 1_000_000_00, 5)
+    w = pd.DataFrame(1 / 3, dates[::21], list("ABC"))
+    return backtest_weights(w, close, 1_000_000_00, 5, tick_size=1.0)
 
 
 def test_tear_sheet_writes_a_self_contained_page_and_a_png(tmp_path):
@@ -90,3 +91,34 @@ def test_demo_report_runs_the_readme_backtest(tmp_path):
     assert report.momentum.index[0] == pd.Timestamp("1990-01-02")
     # the first rebalance waits for 231 + 21 bars of history
     assert (report.momentum.traded_value[:252] == 0).all()
+
+
+def test_the_warm_up_before_the_first_target_is_left_out_and_said(tmp_path):
+    rng = np.random.default_rng(4)
+    dates = pd.bdate_range("2019-01-01", periods=400)
+    close = pd.DataFrame(
+        100_00 * np.exp(np.cumsum(rng.normal(3e-4, 0.01, (400, 2)), axis=0)), dates, ["A", "B"]
+    )
+    w = pd.DataFrame(np.nan, dates, ["A", "B"])
+    w.iloc[:150] = 0.0  # a strategy warming up: explicit zero targets
+    w.iloc[150::21] = 0.5
+    result = backtest_weights(w, close, 1_000_000_00, 5, tick_size=1.0)
+    assert result.warmup == 150
+    bench = backtest_weights(w.fillna(0.5).clip(lower=0.5), close, 1_000_000_00, tick_size=1.0)
+    sheet = tear_sheet(result, tmp_path, "warm", benchmark=bench)
+    trading = compute_metrics(result.returns[150:])
+    assert sheet.metrics == trading != result.metrics
+    assert sheet.metrics.num_periods == 250
+    page = (tmp_path / "tearsheet.html").read_text()
+    assert "the 150 bars before it are the strategy&#x27;s warm-up" in page
+    assert str(dates[150].date()) in page
+    assert "<th>2019</th>" in page  # the monthly table starts in 2019-08, not January
+    months = monthly_returns(result.returns[150:], dates[150:])
+    assert np.isnan(months.loc[2019, "Jan"]) and np.isfinite(months.loc[2019, "Sep"])
+    with pytest.raises(ValidationError) as info:
+        tear_sheet(result, tmp_path, "x", benchmark=bench.returns[:-1])
+    assert info.value.field == "benchmark"
+    next_open = backtest_weights(
+        w, {"close": close, "open": close}, 1_000_000_00, tick_size=1.0, fill="next_open"
+    )
+    assert next_open.warmup == 151  # the first target trades at the next bar's open

@@ -9,6 +9,7 @@ from tickbook.backtest import (
     EqualWeight,
     backtest_weights,
     grid_search,
+    load_panel,
     optuna_search,
     walk_forward,
 )
@@ -19,8 +20,8 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "daily"
 
 @pytest.fixture(scope="module")
 def cents():
-    frame = pd.read_csv(DATA / "sp500_20_stocks_1990_2022.csv.gz", index_col=0, parse_dates=True)
-    return frame.loc["2008":"2019"] * 100
+    # load_panel's frames say they are in ticks (cents, fractions kept)
+    return load_panel(DATA / "sp500_20_stocks_1990_2022.csv.gz", start="2008", end="2019")
 
 
 GRID = {"lookback": [63, 126, 252], "top": [3, 5]}
@@ -71,8 +72,9 @@ def test_walk_forward_starts_each_window_invested():
         100.0 * np.exp(np.cumsum(np.full((400, 2), 0.001), axis=0)), columns=["A", "B"]
     )
     result = walk_forward(
-        EqualWeight, {"rebalance_every": [250]}, close, train=100, test=100, quantity_step=0
-    )
+        EqualWeight, {"rebalance_every": [250]}, close, train=100, test=100, quantity_step=0,
+        tick_size=1.0,
+    )  # fmt: skip
     per_window = result.returns.reshape(3, 100)
     assert (per_window[:, 0] == 0).all()  # bought at the first test bar's close
     assert (per_window[:, 1:] > 0).all()  # then held through a rising market
@@ -97,3 +99,13 @@ def test_bad_objectives_and_windows_are_refused(cents):
     with pytest.raises(ValidationError) as info:
         optuna_search(CrossSectionalMomentum, {"lookback": 5}, cents)
     assert info.value.field == "space['lookback']"
+
+
+def test_a_bad_grid_is_refused_by_name(cents):
+    for grid in (5, "lookback", {"nope": [1]}):
+        with pytest.raises(ValidationError) as info:
+            grid_search(CrossSectionalMomentum, grid, cents, workers=0)
+        assert info.value.field.startswith("grid")
+    with pytest.raises(ValidationError) as info:
+        load_panel(5)
+    assert info.value.field == "path"

@@ -104,3 +104,12 @@ def test_bad_input_is_refused():
     with pytest.raises(ValidationError) as info:
         CrossSectionalMomentum(lookback=0)
     assert info.value.field == "lookback"
+
+
+def test_unknown_portfolio_options_are_refused_by_name():
+    from tickbook.backtest import run_backtest
+    from tickbook.core import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        run_backtest(lambda bar, prices, pf: [("A", 0.5)], [{"A": 100_00}] * 3, nope=1)
+    assert info.value.field == "portfolio_options" and info.value.value == ["nope"]

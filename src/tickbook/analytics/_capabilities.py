@@ -11,51 +11,43 @@ from __future__ import annotations
 
 import importlib.util
 
-__all__ = ["capabilities"]
+from tickbook.analytics._engines import ENGINES
 
-_INDICATORS = (
-    "ad", "adosc", "adx", "atr", "bbands", "cci", "dx", "ema", "macd", "minus_di", "mom",
-    "natr", "obv", "plus_di", "roc", "rocp", "rocr", "rolling_sharpe", "rolling_volatility",
-    "rsi", "sma", "stoch", "stochf", "stochrsi", "trange", "ultosc", "vwap", "willr", "wma",
-)  # fmt: skip
+__all__ = ["capabilities", "has_modules"]
 
-_ALWAYS = (
-    "indicators",
-    "indicators_panel",
-    "indicators_streaming",
-    "realized_volatility",
-    "ewma_volatility",
-    "stress_test",
-    "portfolio_beta",
-    "correlation_matrix",
-    *(f"indicator:{name}" for name in _INDICATORS),
-)
-
-_WITH_SCIPY = (
-    "garch_fit",
-    "garch_forecast",
-    "optimize_min_variance",
-    "optimize_max_sharpe",
-    "optimize_risk_parity",
-    "optimize_hrp",
-    "optimize_cvar",
-    "optimize_cdar",
-    "covariance_ledoit_wolf",
-    "value_at_risk",
-    "conditional_value_at_risk",
-    "monte_carlo_var",
-)
+#: Feature name -> the modules it needs (beyond numpy and numba). Every indicator engine is a
+#: feature of its own (``indicator:sma``), so a new engine is listed without touching this.
+FEATURES: dict[str, tuple[str, ...]] = {
+    "indicators": (),
+    "indicators_panel": (),
+    "indicators_streaming": (),
+    "realized_volatility": (),
+    "ewma_volatility": (),
+    "stress_test": (),
+    "portfolio_beta": (),
+    "correlation_matrix": (),
+    **{f"indicator:{name}": () for name in ENGINES},
+    "garch_fit": ("scipy",),
+    "garch_forecast": ("scipy",),
+    "optimize_min_variance": ("scipy",),
+    "optimize_max_sharpe": ("scipy",),
+    "optimize_risk_parity": ("scipy",),
+    "optimize_hrp": ("scipy",),
+    "optimize_cvar": ("scipy",),
+    "optimize_cdar": ("scipy",),
+    "covariance_ledoit_wolf": ("scipy",),
+    "value_at_risk": ("scipy",),
+    "conditional_value_at_risk": ("scipy",),
+    "monte_carlo_var": ("scipy",),
+    "pandas_io": ("pandas",),
+}
 
 
-def _has(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
+def has_modules(modules: tuple[str, ...]) -> bool:
+    """Whether every module is installed (found, not imported: nothing loads)."""
+    return all(importlib.util.find_spec(m) is not None for m in modules)
 
 
 def capabilities() -> list[str]:
     """Return the sorted names of the analytics features this installation can run."""
-    names = set(_ALWAYS)
-    if _has("scipy"):
-        names.update(_WITH_SCIPY)
-    if _has("pandas"):
-        names.add("pandas_io")
-    return sorted(names)
+    return sorted(name for name, needs in FEATURES.items() if has_modules(needs))

@@ -92,11 +92,17 @@ def ledoit_wolf(r: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _cov(r: np.ndarray, method: str) -> np.ndarray:
-    if method == "sample":
-        return np.atleast_2d(np.cov(r, rowvar=False, ddof=1))
-    if method == "ledoit_wolf":
-        return ledoit_wolf(r)[0]
-    raise refuse("covariance", '"sample" or "ledoit_wolf"', method)
+    """The covariance of ``r``; refuses returns so large that it overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if method == "sample":
+            cov = np.atleast_2d(np.cov(r, rowvar=False, ddof=1))
+        elif method == "ledoit_wolf":
+            cov = ledoit_wolf(r)[0]
+        else:
+            raise refuse("covariance", '"sample" or "ledoit_wolf"', method)
+    if not np.isfinite(cov).all():
+        raise refuse("returns", "returns whose covariance fits a float (|r| < 1e150)", "overflow")
+    return cov
 
 
 def covariance_matrix(returns: Any, method: str = "sample") -> Any:

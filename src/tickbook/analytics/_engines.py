@@ -4,8 +4,9 @@ Batch functions and streams are two drivers of the same engine: a batch call run
 once over the whole history from a fresh state; a stream keeps the state and runs the kernel on
 one row per update. Same kernel, same state, same arithmetic: the same numbers.
 
-Parameters are validated here (each factory names the offending field); the kernels load
-lazily, so importing the analytics package compiles nothing.
+Parameters are validated here (each factory names the offending field). Each factory imports
+its kernel when it is called (the first indicator call loads Numba), so importing the
+analytics package compiles nothing.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class Engine:
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     lookback: int  # bars a series needs before its first value (TA-Lib's lookback)
-    kernel: str  # "module.function" in the analytics kernel modules
+    kernel: Callable[..., int]  # the compiled kernel (imported by its factory, on first use)
     params: tuple[Any, ...]
     state: Callable[[int], tuple[Any, ...]]
     select: tuple[int, ...] = ()  # which kernel outputs to return (default: all)
@@ -61,24 +62,10 @@ class Engine:
         total = self.n_kernel_outputs or len(self.outputs)
         chosen = self.select or tuple(range(total))
         outs = [np.empty((nrow, ncol)) if i in chosen else np.empty((0, 0)) for i in range(total)]
-        code = _kernel(self.kernel)(*arrays, *self.params, *state, *outs)
+        code = self.kernel(*arrays, *self.params, *state, *outs)
         if code:
             raise bad_value_error(int(code), arrays, self.inputs, shape)
         return [outs[i] for i in chosen]
-
-
-_KERNELS: dict[str, Callable[..., int]] = {}
-
-
-def _kernel(path: str) -> Callable[..., int]:
-    fn = _KERNELS.get(path)
-    if fn is None:
-        import importlib
-
-        module, _, name = path.rpartition(".")
-        fn = getattr(importlib.import_module(f"tickbook.analytics.{module}"), name)
-        _KERNELS[path] = fn
-    return fn
 
 
 def _tg() -> np.ndarray:
@@ -98,54 +85,64 @@ def _k(period: int) -> float:
 
 
 def sma(period: Any = 30) -> Engine:
+    from tickbook.analytics._kernels_averages import sma as kernel
+
     p = check_period(period, "period")
     return Engine(
-        "sma", CLOSE, ("sma",), p - 1, "_kernels.sma", (p,),
+        "sma", CLOSE, ("sma",), p - 1, kernel, (p,),
         lambda n: (_tg(), _cnt(n), _z(n), _z(p, n)),
     )  # fmt: skip
 
 
 def ema(period: Any = 30) -> Engine:
+    from tickbook.analytics._kernels_averages import ema as kernel
+
     p = check_period(period, "period")
-    return Engine(
-        "ema", CLOSE, ("ema",), p - 1, "_kernels.ema", (p, _k(p)), lambda n: (_cnt(n), _z(n))
-    )
+    return Engine("ema", CLOSE, ("ema",), p - 1, kernel, (p, _k(p)), lambda n: (_cnt(n), _z(n)))
 
 
 def wma(period: Any = 30) -> Engine:
+    from tickbook.analytics._kernels_averages import wma as kernel
+
     p = check_period(period, "period")
     return Engine(
-        "wma", CLOSE, ("wma",), p - 1, "_kernels.wma", (p,),
+        "wma", CLOSE, ("wma",), p - 1, kernel, (p,),
         lambda n: (_tg(), _cnt(n), _z(n), _z(n), _z(n), _z(p, n)),
     )  # fmt: skip
 
 
 def macd(fast: Any = 12, slow: Any = 26, signal: Any = 9) -> Engine:
+    from tickbook.analytics._kernels_averages import macd as kernel
+
     f = check_period(fast, "fast", lo=2)
     s = check_period(slow, "slow", lo=2)
     g = check_period(signal, "signal")
     if f > s:
         raise refuse("fast", f"a period no longer than `slow` ({s})", f)
     return Engine(
-        "macd", CLOSE, ("macd", "signal", "hist"), s + g - 2, "_kernels.macd",
+        "macd", CLOSE, ("macd", "signal", "hist"), s + g - 2, kernel,
         (f, s, g, _k(f), _k(s), _k(g)), lambda n: (_cnt(n), _z(n), _z(n), _z(n)),
     )  # fmt: skip
 
 
 def bbands(period: Any = 20, nbdev_up: Any = 2.0, nbdev_dn: Any = 2.0) -> Engine:
+    from tickbook.analytics._kernels_averages import bbands as kernel
+
     p = check_period(period, "period", lo=2)
     up = check_float(nbdev_up, "nbdev_up", lo=-1e6, hi=1e6)
     dn = check_float(nbdev_dn, "nbdev_dn", lo=-1e6, hi=1e6)
     return Engine(
-        "bbands", CLOSE, ("upper", "middle", "lower"), p - 1, "_kernels.bbands", (p, up, dn),
+        "bbands", CLOSE, ("upper", "middle", "lower"), p - 1, kernel, (p, up, dn),
         lambda n: (_tg(), _cnt(n), _z(n), _z(n), _z(2, n), _z(p, n)),
     )  # fmt: skip
 
 
 def _change(name: str, kind: int, period: Any) -> Engine:
+    from tickbook.analytics._kernels_averages import change as kernel
+
     p = check_period(period, "period")
     return Engine(
-        name, CLOSE, (name,), p, "_kernels.change", (p, kind),
+        name, CLOSE, (name,), p, kernel, (p, kind),
         lambda n: (_tg(), _cnt(n), _z(p + 1, n)),
     )  # fmt: skip
 
@@ -167,39 +164,49 @@ def rocr(period: Any = 10) -> Engine:
 
 
 def obv() -> Engine:
+    from tickbook.analytics._kernels_volume import obv as kernel
+
     return Engine(
-        "obv", ("close", "volume"), ("obv",), 0, "_kernels.obv", (),
+        "obv", ("close", "volume"), ("obv",), 0, kernel, (),
         lambda n: (_cnt(n), _z(n), _z(n)),
     )  # fmt: skip
 
 
 def ad() -> Engine:
-    return Engine("ad", HLCV, ("ad",), 0, "_kernels.ad_line", (), lambda n: (_cnt(n), _z(n)))
+    from tickbook.analytics._kernels_volume import ad_line as kernel
+
+    return Engine("ad", HLCV, ("ad",), 0, kernel, (), lambda n: (_cnt(n), _z(n)))
 
 
 def adosc(fast: Any = 3, slow: Any = 10) -> Engine:
+    from tickbook.analytics._kernels_volume import adosc as kernel
+
     f = check_period(fast, "fast", lo=2)
     s = check_period(slow, "slow", lo=2)
     return Engine(
-        "adosc", HLCV, ("adosc",), max(f, s) - 1, "_kernels.adosc", (f, s),
+        "adosc", HLCV, ("adosc",), max(f, s) - 1, kernel, (f, s),
         lambda n: (_cnt(n), _z(n), _z(n), _z(n)),
     )  # fmt: skip
 
 
 def vwap(period: Any = None) -> Engine:
+    from tickbook.analytics._kernels_volume import vwap as kernel
+
     p = 0 if period is None else check_period(period, "period")
     size = max(p, 1)
     return Engine(
-        "vwap", HLCV, ("vwap",), max(p - 1, 0), "_kernels.vwap", (p,),
+        "vwap", HLCV, ("vwap",), max(p - 1, 0), kernel, (p,),
         lambda n: (_tg(), _cnt(n), _z(n), _z(n), _z(size, n), _z(size, n)),
     )  # fmt: skip
 
 
 def _rolling(name: str, sharpe: bool, window: Any, periods_per_year: Any) -> Engine:
+    from tickbook.analytics._kernels_averages import rolling_stats as kernel
+
     w = check_period(window, "window", lo=2)
     ppy = check_float(periods_per_year, "periods_per_year", lo=0.0, hi=1e9, lo_open=True)
     return Engine(
-        name, ("returns",), (name,), w - 1, "_kernels.rolling_stats",
+        name, ("returns",), (name,), w - 1, kernel,
         (w, float(np.sqrt(ppy)), sharpe), lambda n: (_tg(), _cnt(n), _z(n), _z(n), _z(w, n)),
     )  # fmt: skip
 
@@ -213,9 +220,11 @@ def rolling_sharpe(window: Any = 63, periods_per_year: Any = 252) -> Engine:
 
 
 def rsi(period: Any = 14) -> Engine:
+    from tickbook.analytics._kernels_high_low import rsi as kernel
+
     p = check_period(period, "period", lo=2)
     return Engine(
-        "rsi", CLOSE, ("rsi",), p, "_kernels_range.rsi", (p,),
+        "rsi", CLOSE, ("rsi",), p, kernel, (p,),
         lambda n: (_cnt(n), _z(n), _z(n), _z(n)),
     )  # fmt: skip
 
@@ -236,47 +245,55 @@ def _stoch_state(n: int, fastk: int, slowk: int, slowd: int) -> tuple[Any, ...]:
 
 
 def stoch(fastk_period: Any = 5, slowk_period: Any = 3, slowd_period: Any = 3) -> Engine:
+    from tickbook.analytics._kernels_extremes import stoch as kernel
+
     fk = check_period(fastk_period, "fastk_period")
     sk = check_period(slowk_period, "slowk_period")
     sd = check_period(slowd_period, "slowd_period")
     return Engine(
-        "stoch", HLC, ("k", "d"), fk + sk + sd - 3, "_kernels_stoch.stoch", (fk, sk, sd),
+        "stoch", HLC, ("k", "d"), fk + sk + sd - 3, kernel, (fk, sk, sd),
         lambda n: (_tg(), _cnt(n), *_stoch_state(n, fk, sk, sd)),
     )  # fmt: skip
 
 
 def stochf(fastk_period: Any = 5, fastd_period: Any = 3) -> Engine:
+    from tickbook.analytics._kernels_extremes import stoch as kernel
+
     fk = check_period(fastk_period, "fastk_period")
     fd = check_period(fastd_period, "fastd_period")
     return Engine(
-        "stochf", HLC, ("k", "d"), fk + fd - 2, "_kernels_stoch.stoch", (fk, 1, fd),
+        "stochf", HLC, ("k", "d"), fk + fd - 2, kernel, (fk, 1, fd),
         lambda n: (_tg(), _cnt(n), *_stoch_state(n, fk, 1, fd)),
     )  # fmt: skip
 
 
 def stochrsi(period: Any = 14, fastk_period: Any = 5, fastd_period: Any = 3) -> Engine:
+    from tickbook.analytics._kernels_extremes import stochrsi as kernel
+
     p = check_period(period, "period", lo=2)
     fk = check_period(fastk_period, "fastk_period")
     fd = check_period(fastd_period, "fastd_period")
     return Engine(
-        "stochrsi", CLOSE, ("k", "d"), p + fk + fd - 2, "_kernels_stoch.stochrsi", (p, fk, fd),
+        "stochrsi", CLOSE, ("k", "d"), p + fk + fd - 2, kernel, (p, fk, fd),
         lambda n: (_tg(), _cnt(n), _z(3, n), *_extremes(n, fk), _z(1, n), _z(fd, n)),
     )  # fmt: skip
 
 
 def willr(period: Any = 14) -> Engine:
+    from tickbook.analytics._kernels_extremes import willr as kernel
+
     p = check_period(period, "period", lo=2)
     return Engine(
-        "willr", HLC, ("willr",), p - 1, "_kernels_stoch.willr", (p,),
+        "willr", HLC, ("willr",), p - 1, kernel, (p,),
         lambda n: (_tg(), _cnt(n), *_extremes(n, p)),
     )  # fmt: skip
 
 
 def _atr(name: str, mode: int, period: Any) -> Engine:
+    from tickbook.analytics._kernels_high_low import atr as kernel
+
     p = 1 if mode == 0 else check_period(period, "period")
-    return Engine(
-        name, HLC, (name,), p, "_kernels_range.atr", (p, mode), lambda n: (_cnt(n), _z(n), _z(n))
-    )
+    return Engine(name, HLC, (name,), p, kernel, (p, mode), lambda n: (_cnt(n), _z(n), _z(n)))
 
 
 def trange() -> Engine:
@@ -292,10 +309,12 @@ def natr(period: Any = 14) -> Engine:
 
 
 def _dmi(name: str, bit: int, index: int, period: Any) -> Engine:
+    from tickbook.analytics._kernels_high_low import dmi as kernel
+
     p = check_period(period, "period", lo=2)
     lookback = 2 * p - 1 if bit == 1 else p
     return Engine(
-        name, HLC, (name,), lookback, "_kernels_range.dmi", (p, bit),
+        name, HLC, (name,), lookback, kernel, (p, bit),
         lambda n: (_cnt(n), _z(3, n), _z(5, n)), select=(index,), n_kernel_outputs=4,
     )  # fmt: skip
 
@@ -317,14 +336,18 @@ def minus_di(period: Any = 14) -> Engine:
 
 
 def cci(period: Any = 14) -> Engine:
+    from tickbook.analytics._kernels_high_low import cci as kernel
+
     p = check_period(period, "period", lo=2)
     return Engine(
-        "cci", HLC, ("cci",), p - 1, "_kernels_range.cci", (p,),
+        "cci", HLC, ("cci",), p - 1, kernel, (p,),
         lambda n: (_tg(), _cnt(n), _z(p, n)),
     )  # fmt: skip
 
 
 def ultosc(period1: Any = 7, period2: Any = 14, period3: Any = 28) -> Engine:
+    from tickbook.analytics._kernels_high_low import ultosc as kernel
+
     p1 = check_period(period1, "period1")
     p2 = check_period(period2, "period2")
     p3 = check_period(period3, "period3")
@@ -333,7 +356,7 @@ def ultosc(period1: Any = 7, period2: Any = 14, period3: Any = 28) -> Engine:
     if p3 < p2:
         raise refuse("period3", f"a period >= `period2` ({p2})", p3)
     return Engine(
-        "ultosc", HLC, ("ultosc",), p3, "_kernels_range.ultosc", (p1, p2, p3),
+        "ultosc", HLC, ("ultosc",), p3, kernel, (p1, p2, p3),
         lambda n: (_tg(), _cnt(n), _z(n), _z(6, n), _z(p3, n), _z(p3, n)),
     )  # fmt: skip
 

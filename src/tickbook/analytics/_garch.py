@@ -7,7 +7,7 @@ beta s2[t-1]``, the recursion started from arch's backcast (an exponentially wei
 the first 75 squared residuals), normal or standardised Student-t errors.
 
 The fit works on returns scaled to unit variance (results are scaled back), with the analytic
-gradient of the likelihood (``_kernels_vol.garch_loglik``) and L-BFGS-B over a box:
+gradient of the likelihood (``_kernels_garch.garch_loglik``) and L-BFGS-B over a box:
 alpha = p s, beta = p (1 - s) with persistence p in [0, 1) and share s in [0, 1], so
 alpha + beta < 1 holds throughout. Several starting points; the best optimum wins.
 """
@@ -138,14 +138,21 @@ def fit_garch(
     """
     from scipy.optimize import minimize
 
-    from tickbook.analytics._kernels_vol import garch_loglik
+    from tickbook.analytics._kernels_garch import garch_loglik
 
     check_choice(dist, "dist", ("normal", "t"))
     check_choice(mean, "mean", ("constant", "zero"))
     y = _returns(returns)
-    scale = float(np.sqrt(np.mean(y**2)))
+    with np.errstate(over="ignore"):
+        scale = float(np.sqrt(np.mean(y**2)))
+    if not math.isfinite(scale) or scale > 1e150:  # its square must not overflow
+        raise refuse("returns", "returns whose squares fit a float (|r| < 1e150)", scale)
     if not scale > 0.0 or float(np.std(y)) <= 1e-12 * scale:
-        raise DataError("invalid `returns`: the series is constant", field="returns", value=scale)
+        raise DataError(
+            f"invalid `returns`: expected a series that varies, got a constant one ({scale!r})",
+            field="returns",
+            value=scale,
+        )
     ys = y / scale
     student = dist == "t"
     has_mu = mean == "constant"
@@ -199,7 +206,7 @@ def fit_garch(
     const, dconst = _t_const(nu) if student else (0.0, 0.0)
     ll = garch_loglik(ys, mu, w, a, b, nu, student, const, dconst, bc, grad)
     n = ys.shape[0]
-    from tickbook.analytics._kernels_vol import garch_variance
+    from tickbook.analytics._kernels_garch import garch_variance
 
     s2 = np.empty(n)
     resid = ys - mu
@@ -240,7 +247,7 @@ def ewma_volatility(returns: Any, lam: float = 0.94) -> Any:
     is ``sqrt(lam * vol[-1]**2 + (1 - lam) * returns[-1]**2)``.
     """
     from tickbook.analytics._inputs import panel
-    from tickbook.analytics._kernels_vol import ewma_variance
+    from tickbook.analytics._kernels_garch import ewma_variance
 
     lam = check_float(lam, "lam", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
     r, shape = panel(returns, "returns")

@@ -3,8 +3,16 @@
 Every function takes 1-D series (numpy, sequences, pandas Series) or 2-D panels (time x
 symbols, numpy or DataFrame) and gives back the same form, NaN where TA-Lib gives no value
 (the warm-up). In a panel, a symbol may start late: NaN on every input before its first bar is
-"not listed yet", and its warm-up starts on that bar. Any other NaN or infinity is refused with
-a ``ValidationError`` naming the input and the row. Defaults are TA-Lib's, except ``bbands``
+"not listed yet", and its warm-up starts on that bar.
+
+Gaps: NaN on every input of a bar after a symbol's first bar (a suspended stock) is a gap. The
+gap's bars give NaN, and the symbol restarts after it as if newly listed: its warm-up runs
+again (``lookback`` bars of NaN), so no window straddles the gap and no average carries a
+value from before it. (TA-Lib has no gap rule: a NaN runs through its arithmetic; pandas'
+rolling windows give NaN while the window holds the gap. Restarting is the conservative
+choice: every value after a gap uses only bars after it.) Streams do the same one bar at a
+time. Any other NaN (on some inputs only) or infinity is refused with a ``ValidationError``
+naming the input and the row. Defaults are TA-Lib's, except ``bbands``
 (20 bars, the usual Bollinger window; TA-Lib's default is 5).
 """
 
@@ -16,7 +24,8 @@ import numpy as np
 
 from tickbook.analytics import _engines
 from tickbook.analytics._engines import Engine
-from tickbook.analytics._inputs import Shape, bad_value_error, panels
+from tickbook.analytics._inputs import Shape, _is_pandas, bad_value_error, panels, real_array
+from tickbook.core._checks import check_float
 
 __all__ = [
     "BandsResult",
@@ -78,19 +87,70 @@ class BandsResult(NamedTuple):
 
 
 def compute(engine: Engine, values: list[tuple[Any, str]]) -> tuple[Shape, list[np.ndarray]]:
-    """Run ``engine`` over whole histories from a fresh state; return the shape and outputs."""
+    """Run ``engine`` over whole histories from a fresh state; return the shape and outputs.
+
+    A gap (every input NaN after a symbol has started) restarts that symbol: each stretch
+    between gaps runs from a fresh state, as a newly listed symbol would.
+    """
     arrays, shape = panels(values)
+    gap = gap_rows(arrays, engine.inputs, shape)
+    if gap is None:
+        return shape, _run(engine, arrays, shape)
+    nrow, ncol = arrays[0].shape
+    outs = [np.full((nrow, ncol), np.nan) for _ in engine.outputs]
+    plain = np.flatnonzero(~gap.any(axis=0))
+    if len(plain):
+        got = _run(engine, [np.ascontiguousarray(a[:, plain]) for a in arrays], shape)
+        for out, part in zip(outs, got, strict=True):
+            out[:, plain] = part
+    for j in np.flatnonzero(gap.any(axis=0)):
+        for start, stop in _stretches(gap[:, j]):
+            piece = [np.ascontiguousarray(a[start:stop, j : j + 1]) for a in arrays]
+            for out, part in zip(outs, _run(engine, piece, shape), strict=True):
+                out[start:stop, j] = part[:, 0]
+    return shape, outs
+
+
+def gap_rows(arrays: list[np.ndarray], fields: Any, shape: Shape) -> np.ndarray | None:
+    """The (rows x symbols) mask of gap bars, or ``None`` without any.
+
+    A gap bar has every input NaN after the symbol's first bar (a suspended stock). A bar with
+    only some inputs NaN, or an infinity, is refused here, naming the input and the row.
+    """
+    stacked = np.stack(arrays)
+    nan = np.isnan(stacked).all(axis=0)
+    finite = np.isfinite(stacked).all(axis=0)
+    started = np.zeros_like(finite)
+    started[1:] = np.logical_or.accumulate(finite, axis=0)[:-1]
+    gap = nan & started
+    if not gap.any():
+        return None  # the kernels check the rest in the pass that computes
+    bad = ~finite & ~nan
+    if bad.any():
+        t, j = np.argwhere(bad)[0]
+        raise bad_value_error(1 + int(t) * bad.shape[1] + int(j), arrays, fields, shape)
+    return gap
+
+
+def _stretches(gap: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of the runs of rows between gaps (a run may open with leading NaN)."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([1], gap.astype(np.int8), [1]))))
+    # runs of non-gap rows: from a 1->0 edge to the next 0->1 edge
+    return [(int(edges[k]), int(edges[k + 1])) for k in range(0, len(edges), 2)]
+
+
+def _run(engine: Engine, arrays: list[np.ndarray], shape: Shape) -> list[np.ndarray]:
     nrow, ncol = arrays[0].shape
     if engine.lookback < nrow:
-        return shape, engine.run(engine.new_state(ncol), arrays, shape)
+        return engine.run(engine.new_state(ncol), arrays, shape)
     # The window is longer than the data: no value anywhere, but the input is still checked.
-    from tickbook.analytics._kernels import check_inputs
+    from tickbook.analytics._kernels_averages import check_inputs
 
     padded = [*arrays, *[arrays[0]] * (4 - len(arrays))]
     code = check_inputs(*padded, np.zeros(ncol, dtype=np.int64))
     if code:
         raise bad_value_error(int(code), arrays, engine.inputs, shape)
-    return shape, [np.full((nrow, ncol), np.nan) for _ in engine.outputs]
+    return [np.full((nrow, ncol), np.nan) for _ in engine.outputs]
 
 
 def _one(engine: Engine, values: list[tuple[Any, str]]) -> Any:
@@ -283,10 +343,20 @@ def rolling_volatility(returns: Any, window: int = 20, periods_per_year: float =
     return _one(_engines.rolling_volatility(window, periods_per_year), [(returns, "returns")])
 
 
-def rolling_sharpe(returns: Any, window: int = 63, periods_per_year: float = 252) -> Any:
+def rolling_sharpe(
+    returns: Any, window: int = 63, periods_per_year: float = 252, risk_free: float = 0.0
+) -> Any:
     """Mean over sample deviation of the last ``window`` returns, annualised (NaN if flat).
 
     The reference is pandas ``rolling(window).mean() / rolling(window).std()`` times
-    sqrt(periods_per_year), as nanobook's ``py_rolling_sharpe`` computes it.
+    sqrt(periods_per_year), as nanobook's ``py_rolling_sharpe`` computes it; ``risk_free``
+    (per period) is taken from every return first. The one rolling Sharpe of tickbook (the
+    tear sheet draws this one).
     """
-    return _one(_engines.rolling_sharpe(window, periods_per_year), [(returns, "returns")])
+    engine = _engines.rolling_sharpe(window, periods_per_year)
+    rf = check_float(risk_free, "risk_free", expected="a finite number")
+    if rf:
+        returns = returns - rf if _is_pandas(returns) else real_array(
+            returns, "returns", "a series or panel of returns"
+        ) - rf  # fmt: skip
+    return _one(engine, [(returns, "returns")])

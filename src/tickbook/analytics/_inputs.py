@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from tickbook.core._checks import check_float as _check_float
 from tickbook.core._checks import check_int, refuse
 
 __all__ = [
@@ -176,18 +177,8 @@ def check_float(
     lo_open: bool = False,
     hi_open: bool = False,
 ) -> float:
-    """Return ``value`` as a finite float in the given range (open or closed at each end)."""
-    left = "(" if lo_open else "["
-    right = ")" if hi_open else "]"
-    expected = f"a finite number in {left}{lo}, {hi}{right}"
-    if isinstance(value, bool | str) or value is None:
-        raise refuse(field, expected, value)
-    try:
-        x = float(value)
-    except (TypeError, ValueError, OverflowError):
-        raise refuse(field, expected, value) from None
-    if not math.isfinite(x):
-        raise refuse(field, expected, value)
-    if (x <= lo if lo_open else x < lo) or (x >= hi if hi_open else x > hi):
-        raise refuse(field, expected, value)
-    return x
+    """Return ``value`` as a finite float in the given range (open or closed at each end).
+
+    The library's one float check (``core._checks.check_float``), with the analytics' wording.
+    """
+    return _check_float(value, field, lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open)

@@ -183,8 +183,9 @@ def _solve(P: np.ndarray, q: np.ndarray, A: np.ndarray, b: np.ndarray, G: Any, h
     res = solve_qp(P, q, A, b, G, h)
     if not res.converged:
         raise DataError(
-            "the optimizer did not converge: the constraints may be infeasible or the "
-            "covariance degenerate",
+            "invalid `returns`: expected a covariance and constraints the optimizer can "
+            "solve, got no convergence (the constraints may be infeasible or the covariance "
+            "degenerate)",
             field="returns",
             value=None,
         )

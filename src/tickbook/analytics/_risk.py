@@ -135,13 +135,16 @@ def _measure(
 def _simulate(x: np.ndarray, assets: Any, n: int, seed: int, dist: str, dof: Any) -> np.ndarray:
     check_choice(dist, "dist", ("normal", "t"))
     rng = np.random.default_rng(seed)
-    if assets is not None:
-        r = assets[0]
-        mu = r.mean(axis=0)
-        cov = np.atleast_2d(np.cov(r, rowvar=False, ddof=1))
-    else:
-        mu = x.mean(axis=0)
-        cov = np.diag(x.var(axis=0, ddof=1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        if assets is not None:
+            r = assets[0]
+            mu = r.mean(axis=0)
+            cov = np.atleast_2d(np.cov(r, rowvar=False, ddof=1))
+        else:
+            mu = x.mean(axis=0)
+            cov = np.diag(x.var(axis=0, ddof=1))
+    if not (np.isfinite(cov).all() and np.isfinite(mu).all()):
+        raise refuse("returns", "returns whose covariance fits a float (|r| < 1e150)", "overflow")
     # a factor L with L L' = cov that survives a singular covariance
     vals, vecs = np.linalg.eigh(cov)
     factor = vecs * np.sqrt(np.clip(vals, 0.0, None))

@@ -113,7 +113,7 @@ class IndicatorStream:
         finite = np.isfinite(stacked).all(axis=0)
         waiting = np.isnan(stacked).all(axis=0)
         started = self._started if self._n >= 0 else np.zeros(n, dtype=bool)
-        bad = ~finite & ~(waiting & ~started)
+        bad = ~finite & ~waiting  # all NaN: not listed yet, or a gap (the symbol restarts)
         if bad.any():
             j = int(np.argmax(bad))
             field, value = next(
@@ -126,16 +126,35 @@ class IndicatorStream:
             raise refuse(field, expected + where, value)
         shape = Shape(ndim=1 if ndim == 0 else 2)
         self._prepare(n)
+        gap = waiting & started
+        if gap.any():
+            self._restart(np.flatnonzero(gap))
         outs = self._engine.run(self._state, rows, shape)
         self._started |= finite
         return self._result([shape.wrap_row(o[0]) for o in outs])
+
+    def _restart(self, cols: np.ndarray) -> None:
+        """Give symbols ``cols`` a fresh state: after a gap they start again, newly listed."""
+        fresh = self._engine.new_state(self._n)
+        for cur, new in zip(self._state, fresh, strict=True):
+            # per-symbol arrays end in the symbol axis; the shared row counter (shape (1,))
+            # is per-symbol only when there is one symbol
+            if cur.ndim and cur.shape[-1] == self._n and (cur.shape != (1,) or self._n == 1):
+                cur[..., cols] = new[..., cols]
+        self._started[cols] = False
 
     def _history(self, values: list[tuple[Any, str]]) -> Any:
         arrays, shape = panels(values)
         n = arrays[0].shape[1]
         if self._n >= 0 and n != self._n:
             raise refuse(values[0][1], f"{self._n} symbol(s) per bar", n)
-        from tickbook.analytics._kernels import check_inputs
+        if self._has_gap(arrays):  # rare: bar by bar, each gap restarting its symbol
+            fields = [f for _, f in values]
+            self._check_partial(arrays, fields, shape)  # refuse before anything moves
+            rows = [self._bar([(a[t], f) for a, f in zip(arrays, fields, strict=True)])
+                    for t in range(arrays[0].shape[0])]  # fmt: skip
+            return self._stack(rows, shape)
+        from tickbook.analytics._kernels_averages import check_inputs
 
         padded = [*arrays, *[arrays[0]] * (4 - len(arrays))]
         seen = (self._started if self._n >= 0 else np.zeros(n, dtype=bool)).astype(np.int64)
@@ -146,6 +165,33 @@ class IndicatorStream:
         outs = self._engine.run(self._state, arrays, shape)
         self._started |= seen > 0
         return self._result([shape.wrap(o) for o in outs])
+
+    def _has_gap(self, arrays: list[np.ndarray]) -> bool:
+        stacked = np.stack(arrays)
+        nan = np.isnan(stacked).all(axis=0)
+        seen = np.isfinite(stacked).all(axis=0)
+        before = np.zeros_like(seen)  # started before this row
+        before[1:] = np.logical_or.accumulate(seen, axis=0)[:-1]
+        if self._n >= 0:
+            before |= self._started
+        return bool((nan & before).any())
+
+    @staticmethod
+    def _check_partial(arrays: list[np.ndarray], fields: list[str], shape: Shape) -> None:
+        stacked = np.stack(arrays)
+        bad = ~np.isfinite(stacked).all(axis=0) & ~np.isnan(stacked).all(axis=0)
+        if bad.any():
+            t, j = np.argwhere(bad)[0]
+            raise bad_value_error(1 + int(t) * bad.shape[1] + int(j), arrays, fields, shape)
+
+    def _stack(self, rows: list[Any], shape: Shape) -> Any:
+        kind = _RESULTS.get(self._engine.name)
+        parts = [list(r) for r in rows] if kind is not None else [[r] for r in rows]
+        outs = []
+        for k in range(len(parts[0]) if parts else len(self._engine.outputs)):
+            col = [np.atleast_1d(np.asarray(p[k], dtype=np.float64)) for p in parts]
+            outs.append(shape.wrap(np.vstack(col) if col else np.empty((0, 1))))
+        return outs[0] if kind is None else kind(*outs)
 
     def _prepare(self, n: int) -> None:
         if self._n < 0:

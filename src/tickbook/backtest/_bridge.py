@@ -28,9 +28,8 @@ from typing import Any
 import numpy as np
 
 from tickbook.backtest._schedule import Schedule, to_schedule
-from tickbook.core._checks import check_int, refuse
-from tickbook.portfolio import CostModel, Metrics, compute_metrics
-from tickbook.portfolio._inputs import quantity_step as _check_step
+from tickbook.core._checks import check_float, check_int, refuse
+from tickbook.portfolio import CostModel, Metrics, RebalanceRules, compute_metrics
 
 __all__ = ["BacktestResult", "FillTiming", "StopConfig", "StopEvent", "backtest_weights"]
 
@@ -79,11 +78,10 @@ class StopConfig:
             value = getattr(self, name)
             if value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise refuse(name, "a fraction in (0, 1) or None", value)
-            if not (math.isfinite(value) and 0.0 < value < 1.0):
-                raise refuse(name, "a fraction in (0, 1) or None", value)
-            object.__setattr__(self, name, float(value))
+            expected = "a fraction in (0, 1) or None"
+            pct = check_float(value, name, lo=0.0, hi=1.0, lo_open=True, hi_open=True,
+                              expected=expected)  # fmt: skip
+            object.__setattr__(self, name, pct)
         check_int(self.cooldown, "cooldown", lo=0, hi=1 << 31, expected="an integer >= 0")
 
     @classmethod
@@ -140,6 +138,12 @@ class BacktestResult:
         symbols: column names; ``index``: the dates when DataFrames came in, else ``None``.
         traded_value, fees: value traded and fees paid in each bar, cents, (bars,).
         final_quantities: shares held at the end, (symbols,).
+        ruined_at: the bar whose close found the equity at or below zero (the book was
+            closed there and nothing traded after it), or ``None``.
+        rules: the ``RebalanceRules`` the run used; ``tick_size``: the one it was given.
+        warmup: bars before the first non-zero target weight trades (the strategy's
+            warm-up: all cash); ``tear_sheet`` leaves them out of its statistics.
+        periods_per_year, risk_free: what ``metrics`` were computed with.
     """
 
     returns: np.ndarray
@@ -155,6 +159,12 @@ class BacktestResult:
     traded_value: np.ndarray
     fees: np.ndarray
     final_quantities: np.ndarray
+    ruined_at: int | None = None
+    rules: RebalanceRules | None = None
+    tick_size: float | None = None
+    warmup: int = 0
+    periods_per_year: float = 252.0
+    risk_free: float = 0.0
 
     def __getitem__(self, key: str) -> Any:
         if key not in _RESULT_KEYS:
@@ -192,31 +202,23 @@ class BacktestResult:
         return (
             f"BacktestResult(bars={len(self.returns)}, symbols={len(self.symbols)}, "
             f"final_equity={self.equity_curve[-1] if len(self.equity_curve) else math.nan:.0f}, "
-            f"stop_events={len(self.stop_events)}, metrics={self.metrics!r})"
+            f"stop_events={len(self.stop_events)}, "
+            + ("" if self.ruined_at is None else f"ruined_at={self.ruined_at} (equity <= 0), ")
+            + f"metrics={self.metrics!r})"
         )
 
 
 def _costs(cost_bps: Any) -> tuple[float, float, float]:
-    """(fee fraction, slippage fraction, minimum fee in cents)."""
+    """(fee fraction, slippage fraction, minimum fee in ticks)."""
     if isinstance(cost_bps, CostModel):
         return (
             cost_bps.commission_bps * 1e-4,
             cost_bps.slippage_bps * 1e-4,
             float(cost_bps.min_trade_fee),
         )
-    if isinstance(cost_bps, bool) or not isinstance(cost_bps, int | float):
-        raise refuse("cost_bps", "basis points in [0, 10000) or a CostModel", cost_bps)
-    if not (math.isfinite(cost_bps) and 0 <= cost_bps < 10_000):
-        raise refuse("cost_bps", "basis points in [0, 10000) or a CostModel", cost_bps)
-    return float(cost_bps) * 1e-4, 0.0, 0.0
-
-
-def _nonneg(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise refuse(field, "a number >= 0", value)
-    if not (math.isfinite(value) and value >= 0):
-        raise refuse(field, "a number >= 0", value)
-    return float(value)
+    expected = "basis points in [0, 10000) or a CostModel"
+    bps = check_float(cost_bps, "cost_bps", lo=0.0, hi=10_000.0, hi_open=True, expected=expected)
+    return bps * 1e-4, 0.0, 0.0
 
 
 def backtest_weights(
@@ -229,12 +231,14 @@ def backtest_weights(
     stop_cfg: StopConfig | Mapping[str, Any] | None = None,
     *,
     fill: FillTiming | str = "close",
+    tick_size: float | None = None,
+    rules: RebalanceRules | None = None,
     quantity_step: float = 1.0,
-    min_order_value: float = 0.0,
-    max_order_value: float = 0.0,
+    min_order_value: int = 0,
+    max_order_value: int = 0,
     no_trade_band_bps: float = 0.0,
     max_trades_per_rebalance: int | None = None,
-    max_rebalance_notional: float = 0.0,
+    max_rebalance_notional: int = 0,
     symbols: Any = None,
 ) -> BacktestResult:
     """Simulate a portfolio that trades to ``weight_schedule`` at ``price_schedule``.
@@ -251,86 +255,101 @@ def backtest_weights(
         risk_free: risk-free return per period, for the Sharpe and Sortino ratios.
         stop_cfg: ``StopConfig`` or a dict such as ``{"trailing_stop_pct": 0.05}``.
         fill: "close" (the signal bar's close) or "next_open" (needs open prices).
+        tick_size: the size of one tick in the prices' unit, when they are not whole ticks:
+            0.01 for dollar prices traded in cents. Prices are divided by it, and every
+            amount of money (``initial_cash``, order values, the results) is in ticks.
+            ``None`` (the default): the prices are whole ticks already; others are refused,
+            so that dollars are never taken for cents. ``load_panel`` frames say their unit
+            themselves (cents, fractions kept: adjusted closes) and need none.
+        rules: a ``RebalanceRules`` (shared with ``Portfolio``), or give its fields one by
+            one (the next six arguments; see ``RebalanceRules``).
         quantity_step: share granularity: 1.0 whole shares, 0 fractional.
-        min_order_value: skip orders worth less (cents; 0: no minimum).
-        max_order_value: shrink orders worth more to fit (cents; 0: no maximum).
+        min_order_value: skip orders worth less (ticks; 0: no minimum).
+        max_order_value: shrink orders worth more to fit (ticks; 0: no maximum).
         no_trade_band_bps: leave weights within this many bps of target alone.
         max_trades_per_rebalance: keep the orders with the largest drifts.
-        max_rebalance_notional: cents traded per rebalance, largest drifts first.
+        max_rebalance_notional: ticks traded per rebalance, largest drifts first.
         symbols: column names for array input.
+
+    Ruin: a bar that closes with the equity at or below zero (a short that ran away) closes
+    every holding at its last price; nothing trades after it, ``ruined_at`` names the bar,
+    and the returns after it are 0.
     """
     from tickbook.backtest import _kernels
 
-    sched = to_schedule(weight_schedule, price_schedule, symbols)
+    sched = to_schedule(weight_schedule, price_schedule, symbols, tick_size)
     cash0 = check_int(
-        initial_cash, "initial_cash", lo=1, hi=1 << 62, expected="a positive integer (cents)"
+        initial_cash, "initial_cash", lo=1, hi=1 << 62, expected="a positive integer (ticks)"
     )
     fee, slip, min_fee = _costs(cost_bps)
     timing = FillTiming.parse(fill)
     stops = StopConfig.from_any(stop_cfg)
-    step = _check_step(quantity_step)
-    band = _nonneg(no_trade_band_bps, "no_trade_band_bps")
-    min_value = _nonneg(min_order_value, "min_order_value")
-    max_value = _nonneg(max_order_value, "max_order_value")
-    max_notional = _nonneg(max_rebalance_notional, "max_rebalance_notional")
-    if max_trades_per_rebalance is None:
-        max_trades = -1
-    else:
-        max_trades = check_int(
-            max_trades_per_rebalance,
-            "max_trades_per_rebalance",
-            lo=0,
-            hi=1 << 31,
-            expected="None or an integer >= 0",
-        )
+    rule = RebalanceRules.of(
+        rules,
+        quantity_step=quantity_step,
+        min_order_value=min_order_value,
+        max_order_value=max_order_value,
+        no_trade_band_bps=no_trade_band_bps,
+        max_trades_per_rebalance=max_trades_per_rebalance,
+        max_rebalance_notional=max_rebalance_notional,
+    )
     if timing is FillTiming.NEXT_OPEN and sched.open is None:
         raise refuse("fill", "open prices in price_schedule for 'next_open'", "next_open")
-    ppy = periods_per_year  # validated by compute_metrics; checked first so nothing runs
-    compute_metrics([], ppy, risk_free)
+    compute_metrics([], periods_per_year, risk_free)  # checks both before anything runs
+
+    sim = np.zeros(1, _kernels.SIM_RULES_DTYPE)
+    step, band, lo, hi, max_trades, max_notional = rule.kernel_args()
+    for name, value in (
+        ("timing", int(timing)), ("cash", float(cash0)), ("fee", fee), ("slip", slip),
+        ("min_fee", min_fee), ("step", step), ("band_bps", band), ("min_value", lo),
+        ("max_value", hi), ("max_trades", max_trades), ("max_notional", max_notional),
+        ("fixed", (stops.fixed_stop_pct or 0.0) if stops else 0.0),
+        ("trailing", (stops.trailing_stop_pct or 0.0) if stops else 0.0),
+        ("cooldown", stops.cooldown if stops else 0),
+    ):  # fmt: skip
+        sim[name] = value
+    return _run(sched, sim, cash0, stops, rule, periods_per_year, risk_free)
+
+
+def _run(
+    sched: Schedule,
+    sim: np.ndarray,
+    cash0: int,
+    stops: StopConfig | None,
+    rule: RebalanceRules,
+    ppy: float,
+    risk_free: float,
+) -> BacktestResult:
+    from tickbook.backtest import _kernels
 
     n_bars, n = sched.close.shape
     empty = np.empty((0, 0))
-    equity = np.empty(n_bars)
+    out = np.empty((n_bars, 3))
     holdings = np.empty((n_bars, n))
     sym_ret = np.empty((n_bars, n))
-    traded = np.empty(n_bars)
-    fees = np.empty(n_bars)
     qty = np.empty(n)
     active = ~np.isnan(sched.weights).all(axis=1) if n else np.zeros(n_bars, dtype=bool)
-    fixed = (stops.fixed_stop_pct or 0.0) if stops else 0.0
-    trailing = (stops.trailing_stop_pct or 0.0) if stops else 0.0
-    cooldown = stops.cooldown if stops else 0
     cap = 64 + 4 * n if stops else 0
     while True:
-        ev = (
-            np.empty(cap, np.int64),
-            np.empty(cap, np.int64),
-            np.empty(cap),
-            np.empty(cap),
-            np.empty(cap, np.int8),
-        )
-        cash, n_events = _kernels.simulate(
+        events = np.zeros(cap, _kernels.STOP_EVENT_DTYPE)
+        cash, n_events, ruined = _kernels.simulate(
             sched.weights, active, sched.close,
             empty if sched.open is None else sched.open,
             empty if sched.high is None else sched.high,
             empty if sched.low is None else sched.low,
-            int(timing), float(cash0), fee, slip, min_fee, step, band, min_value, max_value,
-            max_trades, max_notional, fixed, trailing, cooldown,
-            equity, holdings, sym_ret, traded, fees, qty, *ev,
+            sim, out, holdings, sym_ret, qty, events,
         )  # fmt: skip
         if n_events <= cap:
             break
         cap = n_events  # rare: run again with room for every event
-    returns = np.empty(n_bars)
-    if n_bars:
-        returns[0] = equity[0] / cash0 - 1.0
-        np.divide(equity[1:], equity[:-1], out=returns[1:])
-        returns[1:] -= 1.0
+    equity = np.ascontiguousarray(out[:, 0])
+    returns = _returns(equity, cash0, ruined)
     names = {1: "fixed", 2: "trailing"}
-    events = tuple(
-        StopEvent(int(p), sched.symbols[s], float(tr), float(ex), names[int(r)])
-        for p, s, tr, ex, r in zip(*(a[:n_events].tolist() for a in ev), strict=True)
-    )
+    stop_events = tuple(
+        StopEvent(int(e["period"]), sched.symbols[e["symbol"]], float(e["trigger"]),
+                  float(e["exit"]), names[int(e["reason"])])
+        for e in events[:n_events]
+    )  # fmt: skip
     return BacktestResult(
         returns=returns,
         equity_curve=equity,
@@ -338,16 +357,46 @@ def backtest_weights(
         metrics=compute_metrics(returns, ppy, risk_free),
         holdings=holdings,
         symbol_returns=sym_ret,
-        stop_events=events,
+        stop_events=stop_events,
         symbols=sched.symbols,
         index=sched.index,
         initial_cash=cash0,
-        traded_value=traded,
-        fees=fees,
+        traded_value=np.ascontiguousarray(out[:, 1]),
+        fees=np.ascontiguousarray(out[:, 2]),
         final_quantities=qty,
+        ruined_at=None if ruined < 0 else int(ruined),
+        rules=rule,
+        tick_size=sched.tick_size,
+        warmup=_warmup(sched.weights, int(sim["timing"][0])),
+        periods_per_year=float(ppy),
+        risk_free=float(risk_free),
     )
 
 
-def schedule_of(weight_schedule: Any, price_schedule: Any, symbols: Any = None) -> Schedule:
+def _warmup(weights: np.ndarray, timing: int) -> int:
+    """Bars before the first non-zero target weight trades (all of them if none does)."""
+    n_bars = weights.shape[0]
+    wants = np.flatnonzero((np.nan_to_num(weights) != 0.0).any(axis=1)) if n_bars else []
+    if not len(wants):
+        return n_bars
+    return min(int(wants[0]) + (timing == FillTiming.NEXT_OPEN), n_bars)
+
+
+def _returns(equity: np.ndarray, cash0: int, ruined: int) -> np.ndarray:
+    """Return of each bar; 0 after the ruined bar (its equity is flat, maybe 0 or less)."""
+    n_bars = equity.shape[0]
+    returns = np.zeros(n_bars)
+    end = n_bars if ruined < 0 else ruined + 1
+    if end:
+        returns[0] = equity[0] / cash0 - 1.0
+        # before the ruin every equity is positive: no division by zero
+        np.divide(equity[1:end], equity[: end - 1], out=returns[1:end])
+        returns[1:end] -= 1.0
+    return returns
+
+
+def schedule_of(
+    weight_schedule: Any, price_schedule: Any, symbols: Any = None, tick_size: Any = None
+) -> Schedule:
     """Return the aligned arrays ``backtest_weights`` would run (for tools and tests)."""
-    return to_schedule(weight_schedule, price_schedule, symbols)
+    return to_schedule(weight_schedule, price_schedule, symbols, tick_size)

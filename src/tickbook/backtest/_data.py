@@ -7,11 +7,14 @@ default and turned into cents (x 100) as floats, so no precision is lost.
 
 from __future__ import annotations
 
+from importlib.util import find_spec
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tickbook.backtest._schedule import TICKS_ATTR
 from tickbook.core import DataError
 from tickbook.core._checks import refuse
 
@@ -32,6 +35,9 @@ def load_panel(
 ) -> Any:
     """Read a dates x symbols panel; return a DataFrame in cents (``unit="dollars"``) or as is.
 
+    Price frames are marked as ticks (``attrs["tickbook_unit"]``), so ``backtest_weights``
+    takes their fractional cents without a ``tick_size``.
+
     Raises ``DataError`` naming the file when it is missing, unreadable, has no dated rows,
     or holds values that are not positive numbers.
     """
@@ -39,7 +45,11 @@ def load_panel(
 
     if unit not in ("dollars", "cents", "weights"):
         raise refuse("unit", "'dollars', 'cents' or 'weights'", unit)
+    if not isinstance(path, str | PathLike):
+        raise refuse("path", "a file path", path)
     path = Path(path)
+    if path.suffix == ".parquet" and find_spec("pyarrow") is None:
+        raise ImportError("reading Parquet needs pyarrow: pip install 'tickbook[parquet]'")
     try:
         if path.suffix == ".parquet":
             frame = pd.read_parquet(path)
@@ -65,7 +75,12 @@ def load_panel(
     if unit == "weights" and np.isinf(values).any():
         raise DataError(f"{path}: weights must be finite", field="path", value=str(path))
     frame.columns = [str(c) for c in frame.columns]
-    return frame * 100.0 if unit == "dollars" else frame
+    if unit == "dollars":
+        frame = frame * 100.0
+    if unit != "weights":
+        # cents with their fractions (adjusted closes): backtest_weights takes them as ticks
+        frame.attrs[TICKS_ATTR] = "ticks"
+    return frame
 
 
 class DemoReport:

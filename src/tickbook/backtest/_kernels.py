@@ -12,12 +12,51 @@ from numba import njit
 
 from tickbook.portfolio._kernels import floor_step, plan_orders
 
-__all__ = ["FILL_CLOSE", "FILL_NEXT_OPEN", "REASON_FIXED", "REASON_TRAILING", "simulate"]
+__all__ = [
+    "FILL_CLOSE",
+    "FILL_NEXT_OPEN",
+    "REASON_FIXED",
+    "REASON_TRAILING",
+    "SIM_RULES_DTYPE",
+    "STOP_EVENT_DTYPE",
+    "simulate",
+]
 
 FILL_CLOSE = 0  #: orders fill at the close of the bar whose weights they follow
 FILL_NEXT_OPEN = 1  #: orders fill at the open of the next bar
 REASON_FIXED = 1  #: a stop at a fixed distance from the entry price
 REASON_TRAILING = 2  #: a stop trailing the best price since entry
+
+#: Everything ``simulate`` is told besides the arrays: one record (a 1-element array).
+SIM_RULES_DTYPE = np.dtype(
+    [
+        ("timing", np.int64),  #: FILL_CLOSE or FILL_NEXT_OPEN
+        ("cash", np.float64),  #: initial cash, ticks
+        ("fee", np.float64),  #: commission, a fraction of the traded value
+        ("slip", np.float64),  #: slippage, a fraction of the price
+        ("min_fee", np.float64),  #: minimum commission per order, ticks
+        ("step", np.float64),  #: share step (0: continuous)
+        ("band_bps", np.float64),  #: no-trade band, basis points of weight
+        ("min_value", np.float64),  #: smallest order, ticks (0: none)
+        ("max_value", np.float64),  #: largest order, ticks (0: none)
+        ("max_trades", np.int64),  #: orders per rebalance (-1: no cap)
+        ("max_notional", np.float64),  #: value traded per rebalance, ticks (0: no cap)
+        ("fixed", np.float64),  #: fixed stop distance, a fraction (0: none)
+        ("trailing", np.float64),  #: trailing stop distance, a fraction (0: none)
+        ("cooldown", np.int64),  #: bars a stopped symbol sits out after its stop's bar
+    ]
+)
+
+#: One stop that fired: its bar, the symbol's column, its level, the fill price and why.
+STOP_EVENT_DTYPE = np.dtype(
+    [
+        ("period", np.int64),
+        ("symbol", np.int64),
+        ("trigger", np.float64),
+        ("exit", np.float64),
+        ("reason", np.int8),  #: REASON_FIXED or REASON_TRAILING
+    ]
+)
 
 
 @njit(cache=True, nogil=True)
@@ -49,9 +88,12 @@ def _fee(value, fee, min_fee):
 
 
 @njit(cache=True, nogil=True)
-def _buy(i, d, px, cash, fee, slip, min_fee, step, traded, paid, qty, entry, best):
+def _buy(i, d, px, cash, r, traded, paid, qty, entry, best):
     """Buy ``d`` shares of ``i``, or what the cash pays for; return (cash, traded, paid)."""
-    pe = px[i] * (1.0 + slip)
+    fee = r.fee
+    min_fee = r.min_fee
+    step = r.step
+    pe = px[i] * (1.0 + r.slip)
     value = d * pe
     f = _fee(value, fee, min_fee)
     if value + f > cash:
@@ -71,13 +113,14 @@ def _buy(i, d, px, cash, fee, slip, min_fee, step, traded, paid, qty, entry, bes
 
 
 @njit(cache=True, nogil=True)
-def _execute(
-    order, n_sell, n_buy, delta, okey, px, cash, fee, slip, min_fee, step, qty, entry, best
-):
+def _execute(order, n_sell, n_buy, delta, okey, px, cash, r, qty, entry, best):
     """Fill the planned orders at ``px``: sells, then buys (as if smallest first).
 
     Returns (cash, traded value, fees paid).
     """
+    fee = r.fee
+    slip = r.slip
+    min_fee = r.min_fee
     traded = 0.0
     paid = 0.0
     for k in range(n_sell):
@@ -130,10 +173,10 @@ def _execute(
                 slots[m] = k
                 m += 1
         rank = np.argsort(keys, kind="mergesort")
-        for r in range(m - 1, -1, -1):
+        for pos in range(m - 1, -1, -1):
             if need <= cash:
                 break
-            k = slots[rank[r]]
+            k = slots[rank[pos]]
             i = order[k]
             value = delta[i] * px[i] * (1.0 + slip)
             need -= value + _fee(value, fee, min_fee)
@@ -143,51 +186,28 @@ def _execute(
     for k in range(n_sell, n_sell + n_buy):
         i = order[k]
         if i >= 0:
-            cash, traded, paid = _buy(
-                i, delta[i], px, cash, fee, slip, min_fee, step, traded, paid, qty, entry, best
-            )
+            cash, traded, paid = _buy(i, delta[i], px, cash, r, traded, paid, qty, entry, best)
     for k in range(n_aside - 1, -1, -1):
         i = aside[k]
-        cash, traded, paid = _buy(
-            i, delta[i], px, cash, fee, slip, min_fee, step, traded, paid, qty, entry, best
-        )
+        cash, traded, paid = _buy(i, delta[i], px, cash, r, traded, paid, qty, entry, best)
     return cash, traded, paid
 
 
 @njit(cache=True, nogil=True)
-def _stops(
-    t,
-    open_,
-    high,
-    low,
-    close,
-    has_open,
-    has_range,
-    cash,
-    fee,
-    slip,
-    min_fee,
-    fixed,
-    trailing,
-    cooldown,
-    qty,
-    entry,
-    best,
-    blocked_until,
-    ev_period,
-    ev_symbol,
-    ev_trigger,
-    ev_exit,
-    ev_reason,
-    n_events,
-):
+def _stops(t, open_, high, low, close, cash, r, qty, entry, best, blocked_until, events, n_events):
     """Exit the holdings whose stop this bar reaches and record each event.
 
     Returns (cash, n_events, traded value, fees paid).
     """
+    n_bars = close.shape[0]
+    has_open = open_.shape[0] == n_bars
+    has_range = low.shape[0] == n_bars and high.shape[0] == n_bars
+    fixed = r.fixed
+    trailing = r.trailing
+    slip = r.slip
     traded = 0.0
     paid = 0.0
-    cap = ev_period.shape[0]
+    cap = events.shape[0]
     for i in range(qty.shape[0]):
         q = qty[i]
         c = close[t, i]
@@ -219,18 +239,19 @@ def _stops(
                 price = level
             pe = price * (1.0 - slip) if long else price * (1.0 + slip)
             value = abs(q) * pe
-            f = _fee(value, fee, min_fee)
+            f = _fee(value, r.fee, r.min_fee)
             cash += q * pe - f
             traded += value
             paid += f
             _on_fill(i, -q, pe, qty, entry, best)
-            blocked_until[i] = t + 1 + cooldown
+            blocked_until[i] = t + 1 + r.cooldown
             if n_events < cap:
-                ev_period[n_events] = t
-                ev_symbol[n_events] = i
-                ev_trigger[n_events] = level
-                ev_exit[n_events] = price
-                ev_reason[n_events] = reason
+                ev = events[n_events]
+                ev.period = t
+                ev.symbol = i
+                ev.trigger = level
+                ev.exit = price
+                ev.reason = reason
             n_events += 1
             continue
         if has_range:
@@ -247,152 +268,116 @@ def _stops(
 
 
 @njit(cache=True, nogil=True)
-def simulate(
-    weights,
-    active,
-    close,
-    open_,
-    high,
-    low,
-    timing,
-    cash,
-    fee,
-    slip,
-    min_fee,
-    step,
-    band_bps,
-    min_value,
-    max_value,
-    max_trades,
-    max_notional,
-    fixed,
-    trailing,
-    cooldown,
-    equity,
-    holdings,
-    sym_ret,
-    traded,
-    fees,
-    qty,
-    ev_period,
-    ev_symbol,
-    ev_trigger,
-    ev_exit,
-    ev_reason,
-):
-    """Run the backtest over every bar; return (final cash, number of stop events).
+def _rebalance(row, px, target, cash, last, blocked_until, t, r, qty, entry, best, work):
+    """Trade to the weights ``row`` at prices ``px``; return (cash, traded value, fees)."""
+    delta, drift, okey, order = work
+    value = cash
+    for i in range(qty.shape[0]):
+        target[i] = row[i] if t >= blocked_until[i] else np.nan
+        if qty[i] != 0.0:
+            p = px[i]
+            value += qty[i] * (p if p == p else last[i])
+    n_sell, n_buy = plan_orders(
+        qty, px, target, value, r.step, r.band_bps, r.min_value, r.max_value,
+        r.max_trades, r.max_notional, delta, drift, okey, order,
+    )  # fmt: skip
+    return _execute(order, n_sell, n_buy, delta, okey, px, cash, r, qty, entry, best)
 
-    Writes the equity, holdings (weights after each bar), the symbols' close-to-close returns,
-    traded value and fees per bar, and the final quantities.
+
+@njit(cache=True, nogil=True)
+def _liquidate(last, cash, r, qty, entry, best):
+    """Close every holding at its last price (the book is ruined); return (cash, traded, fees)."""
+    traded = 0.0
+    paid = 0.0
+    for i in range(qty.shape[0]):
+        q = qty[i]
+        if q == 0.0:
+            continue
+        pe = last[i] * (1.0 - r.slip) if q > 0.0 else last[i] * (1.0 + r.slip)
+        value = abs(q) * pe
+        f = _fee(value, r.fee, r.min_fee)
+        cash += q * pe - f
+        traded += value
+        paid += f
+        _on_fill(i, -q, pe, qty, entry, best)
+    return cash, traded, paid
+
+
+@njit(cache=True, nogil=True)
+def simulate(weights, active, close, open_, high, low, rules, out, holdings, sym_ret, qty, events):
+    """Run the backtest over every bar; return (final cash, stop events, ruined bar or -1).
+
+    ``rules`` is a 1-element ``SIM_RULES_DTYPE`` array. Writes ``out`` (columns equity,
+    traded value, fees: (bars, 3)), ``holdings`` (weights after each bar), the symbols'
+    close-to-close returns ``sym_ret`` and the final quantities ``qty``.
 
     ``active[t]`` says whether row ``t`` of ``weights`` holds any target. ``open_``, ``high``
     and ``low`` may be empty (0, 0) arrays when not given. Stop events beyond the capacity of
-    the ``ev_*`` arrays are counted, not written.
+    ``events`` (``STOP_EVENT_DTYPE``) are counted, not written. Ruin: when a bar closes with
+    the equity at or below zero, every holding is closed at its last price and nothing
+    trades after that bar.
     """
+    r = rules[0]
     n_bars, n = close.shape
-    has_open = open_.shape[0] == n_bars
-    has_range = low.shape[0] == n_bars and high.shape[0] == n_bars
-    use_stops = fixed > 0.0 or trailing > 0.0
+    use_stops = r.fixed > 0.0 or r.trailing > 0.0
+    cash = r.cash
     last = np.full(n, np.nan)
     entry = np.full(n, np.nan)
     best = np.full(n, np.nan)
     blocked_until = np.zeros(n, dtype=np.int64)
-    delta = np.zeros(n)
-    drift = np.zeros(n)
-    okey = np.zeros(n)
-    order = np.zeros(n, dtype=np.int64)
-    px = np.empty(n)
+    work = (np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int64))
     target = np.empty(n)
     n_events = 0
-    for i in range(n):
-        qty[i] = 0.0
+    ruined = -1
+    qty[:] = 0.0
     for t in range(n_bars):
-        bar_traded = 0.0
-        bar_fees = 0.0
-        if timing == FILL_NEXT_OPEN and t > 0 and active[t - 1]:
-            value = cash
-            for i in range(n):
-                p = open_[t, i]
-                px[i] = p
-                target[i] = weights[t - 1, i] if t >= blocked_until[i] else np.nan
-                if qty[i] != 0.0:
-                    value += qty[i] * (p if p == p else last[i])
-            n_sell, n_buy = plan_orders(
-                qty, px, target, value, step, band_bps, min_value, max_value,
-                max_trades, max_notional, delta, drift, okey, order,
+        tv = 0.0
+        fp = 0.0
+        live = ruined < 0
+        if live and r.timing == FILL_NEXT_OPEN and t > 0 and active[t - 1]:
+            cash, tv, fp = _rebalance(
+                weights[t - 1], open_[t], target, cash, last, blocked_until, t, r, qty, entry,
+                best, work,
             )  # fmt: skip
-            cash, tv, fp = _execute(
-                order,
-                n_sell,
-                n_buy,
-                delta,
-                okey,
-                px,
-                cash,
-                fee,
-                slip,
-                min_fee,
-                step,
-                qty,
-                entry,
-                best,
-            )
-            bar_traded += tv
-            bar_fees += fp
-        if use_stops:
-            cash, n_events, tv, fp = _stops(
-                t, open_, high, low, close, has_open, has_range, cash, fee, slip, min_fee,
-                fixed, trailing, cooldown, qty, entry, best, blocked_until,
-                ev_period, ev_symbol, ev_trigger, ev_exit, ev_reason, n_events,
+        if live and use_stops:
+            cash, n_events, tv2, fp2 = _stops(
+                t, open_, high, low, close, cash, r, qty, entry, best, blocked_until, events,
+                n_events,
             )  # fmt: skip
-            bar_traded += tv
-            bar_fees += fp
+            tv += tv2
+            fp += fp2
         for i in range(n):
             c = close[t, i]
             sym_ret[t, i] = c / close[t - 1, i] - 1.0 if t > 0 else np.nan
             if not np.isnan(c):
                 last[i] = c
-        if timing == FILL_CLOSE and active[t]:
-            value = cash
-            for i in range(n):
-                px[i] = close[t, i]
-                target[i] = weights[t, i] if t >= blocked_until[i] else np.nan
-                if qty[i] != 0.0:
-                    value += qty[i] * last[i]
-            n_sell, n_buy = plan_orders(
-                qty, px, target, value, step, band_bps, min_value, max_value,
-                max_trades, max_notional, delta, drift, okey, order,
+        if live and r.timing == FILL_CLOSE and active[t]:
+            cash, tv2, fp2 = _rebalance(
+                weights[t], close[t], target, cash, last, blocked_until, t, r, qty, entry,
+                best, work,
             )  # fmt: skip
-            cash, tv, fp = _execute(
-                order,
-                n_sell,
-                n_buy,
-                delta,
-                okey,
-                px,
-                cash,
-                fee,
-                slip,
-                min_fee,
-                step,
-                qty,
-                entry,
-                best,
-            )
-            bar_traded += tv
-            bar_fees += fp
-        value = cash
+            tv += tv2
+            fp += fp2
+        value = _equity(cash, qty, last)
+        if live and value <= 0.0:
+            ruined = t
+            cash, tv2, fp2 = _liquidate(last, cash, r, qty, entry, best)
+            tv += tv2
+            fp += fp2
+            value = cash
+        out[t, 0] = value
+        out[t, 1] = tv
+        out[t, 2] = fp
+        inv = 1.0 / value if value != 0.0 else 0.0
         for i in range(n):
-            if qty[i] != 0.0:
-                value += qty[i] * last[i]
-        equity[t] = value
-        traded[t] = bar_traded
-        fees[t] = bar_fees
-        if value != 0.0:
-            inv = 1.0 / value
-            for i in range(n):
-                holdings[t, i] = qty[i] * last[i] * inv if qty[i] != 0.0 else 0.0
-        else:
-            for i in range(n):
-                holdings[t, i] = 0.0
-    return cash, n_events
+            holdings[t, i] = qty[i] * last[i] * inv if qty[i] != 0.0 else 0.0
+    return cash, n_events, ruined
+
+
+@njit(cache=True, nogil=True)
+def _equity(cash, qty, last):
+    value = cash
+    for i in range(qty.shape[0]):
+        if qty[i] != 0.0:
+            value += qty[i] * last[i]
+    return value

@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from tickbook.core._checks import refuse
-from tickbook.portfolio import Metrics, compute_metrics, drawdown_series, rolling_sharpe
+from tickbook.analytics import rolling_sharpe
+from tickbook.core._checks import check_int, refuse
+from tickbook.portfolio import Metrics, compute_metrics, drawdown_series
 
 __all__ = ["TearSheet", "metrics_rows", "monthly_returns", "tear_sheet"]
 
@@ -77,29 +78,67 @@ def monthly_returns(returns: Any, index: Any) -> Any:
     return table
 
 
-def _inputs(result: Any) -> tuple[np.ndarray, Any, Metrics | None, float]:
-    """(returns, dates or None, metrics, periods per year) from any result or a Series."""
+@dataclass(frozen=True, slots=True)
+class _Series:
+    """What the report draws: the trading bars' returns, dates and metrics."""
+
+    returns: np.ndarray
+    index: Any
+    metrics: Metrics | None
+    ppy: float
+    skipped: int  # warm-up bars left out
+    start: Any  # the first trading bar's label (a date or a bar number)
+
+
+def _inputs(result: Any) -> _Series:
+    """The trading bars of any result or a Series: the warm-up before the first target is cut."""
     returns = getattr(result, "returns", None)
     index = getattr(result, "index", None)
     if returns is None:  # a Series or an array of returns
         returns = result
         index = getattr(result, "index", None)
-    r = np.asarray(getattr(returns, "to_numpy", lambda: returns)(), dtype=np.float64)
+    try:
+        r = np.asarray(getattr(returns, "to_numpy", lambda: returns)(), dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise refuse("result", "a backtest result or a 1-D series of returns", result) from None
     if r.ndim != 1 or not np.all(np.isfinite(r)):
         raise refuse("result", "a backtest result or a 1-D series of finite returns", r.shape)
     if index is not None and type(index).__name__ != "DatetimeIndex":
         index = None
+    ppy = float(getattr(result, "periods_per_year", 252.0))
+    rf = float(getattr(result, "risk_free", 0.0))
+    skip = int(getattr(result, "warmup", 0))
     metrics = getattr(result, "metrics", None)
+    start = None
+    if skip:
+        start = index[skip] if index is not None and skip < len(r) else skip
+        r = r[skip:]
+        index = index[skip:] if index is not None else None
+        metrics = None
     if metrics is None and len(r):
-        metrics = compute_metrics(r)
-    return r, index, metrics, 252.0
+        metrics = compute_metrics(r, ppy, rf)
+    return _Series(r, index, metrics, ppy, skip, start)
 
 
-def _figure(r, index, metrics, title, benchmark, window, note):
+def _warmup_note(s: _Series) -> str:
+    if not s.skipped:
+        return ""
+    if not len(s.returns):
+        return f"No target weight was ever non-zero: all {s.skipped} bars are warm-up."
+    start = s.start.date() if hasattr(s.start, "date") else f"bar {s.start}"
+    return (
+        f"Statistics, charts and the monthly table start at {start}, the first bar with a "
+        f"non-zero target weight: the {s.skipped} bars before it are the strategy's warm-up "
+        "(all cash) and are left out."
+    )
+
+
+def _figure(series, title, benchmark, window, note):
     from matplotlib.colors import TwoSlopeNorm
     from matplotlib.figure import Figure
 
-    x = index if index is not None else np.arange(len(r))
+    r, index, metrics = series.returns, series.index, series.metrics
+    x = index if index is not None else np.arange(series.skipped, series.skipped + len(r))
     equity = np.cumprod(1.0 + r)
     fig = Figure(figsize=(13, 15), dpi=100, layout="constrained")  # no pyplot: no global state
     grid = fig.add_gridspec(4, 2, height_ratios=[3.0, 1.3, 1.5, 4.2], width_ratios=[1, 2.2])
@@ -127,7 +166,7 @@ def _figure(r, index, metrics, title, benchmark, window, note):
 
     ax_rs = fig.add_subplot(grid[2, :], sharex=ax)
     if len(r) > window:
-        rs = rolling_sharpe(r, window, 252.0)
+        rs = rolling_sharpe(r, window, series.ppy)
         ax_rs.plot(x, rs, color="#2e7d32", lw=1.0)
     ax_rs.axhline(0, color="black", lw=0.7)
     ax_rs.set_ylabel("Sharpe")
@@ -166,7 +205,7 @@ def _figure(r, index, metrics, title, benchmark, window, note):
     return fig
 
 
-def _html(title, metrics, png_bytes, months, note) -> str:
+def _html(title, metrics, png_bytes, months, note, ppy) -> str:
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
         for k, v in metrics_rows(metrics)
@@ -206,9 +245,22 @@ img {{ max-width: 100%; }}
 <h2>Charts</h2><img alt="equity, drawdown, rolling Sharpe and monthly returns"
  src="data:image/png;base64,{image}">
 {monthly}
-<p><small>Written by tickbook. Returns are per period; annualized at 252 periods a year.</small></p>
+<p><small>Written by tickbook. Returns are per period; annualized at {ppy:g} a year.</small></p>
 </body></html>
 """
+
+
+def _benchmark(benchmark: Any, series: _Series) -> np.ndarray:
+    """The benchmark's returns over the report's bars (a result, a Series or an array)."""
+    b = getattr(benchmark, "returns", benchmark)
+    try:
+        b = np.asarray(getattr(b, "to_numpy", lambda: b)(), dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise refuse("benchmark", "a series of returns", type(benchmark).__name__) from None
+    n = series.skipped + len(series.returns)
+    if b.shape != (n,) or not np.isfinite(b).all():
+        raise refuse("benchmark", f"{n} finite returns like the result", b.shape)
+    return b[series.skipped :]
 
 
 def tear_sheet(
@@ -226,10 +278,13 @@ def tear_sheet(
 
     Args:
         result: a ``BacktestResult``, ``StrategyResult``, ``WalkForwardResult`` or a pandas
-            Series of returns (dates give the monthly table).
+            Series of returns (dates give the monthly table). The bars of a backtest before
+            its first non-zero target weight (its ``warmup``) are left out of every figure
+            and statistic, and the report says so.
         out_dir: folder to write to (created if missing).
         title: the report's heading.
-        benchmark: returns of a benchmark over the same periods, drawn on the equity chart.
+        benchmark: returns of a benchmark over the same periods (an array, a Series or
+            another backtest's result), drawn on the equity chart.
         benchmark_label: its legend label.
         rolling_window: periods of the rolling Sharpe ratio.
         name: file name stem.
@@ -237,22 +292,34 @@ def tear_sheet(
     """
     import io
 
-    r, index, metrics, _ = _inputs(result)
+    for field, text in (("title", title), ("benchmark_label", benchmark_label), ("note", note)):
+        if not isinstance(text, str):
+            raise refuse(field, "a string", text)
+    if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
+        raise refuse("name", "a file name stem without folders", name)
+    check_int(rolling_window, "rolling_window", lo=2, hi=1_000_000, expected="bars in [2, 1e6]")
+    series = _inputs(result)
+    r, index = series.returns, series.index
     bench = None
     if benchmark is not None:
-        b = np.asarray(getattr(benchmark, "to_numpy", lambda: benchmark)(), dtype=np.float64)
-        if b.shape != r.shape:
-            raise refuse("benchmark", f"{len(r)} returns like the result", b.shape)
-        bench = (b, benchmark_label)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    fig = _figure(r, index, metrics, title, bench, rolling_window, note)
+        bench = (_benchmark(benchmark, series), benchmark_label)
+    note = " ".join(x for x in (note, _warmup_note(series)) if x)
+    try:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+    except (TypeError, OSError) as error:
+        raise refuse("out_dir", f"a folder that can be written ({error})", out_dir) from None
+    fig = _figure(series, title, bench, rolling_window, note)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     png_bytes = buffer.getvalue()
     png = out / f"{name}.png"
-    png.write_bytes(png_bytes)
+    try:
+        png.write_bytes(png_bytes)
+    except OSError as error:
+        raise refuse("out_dir", f"a folder that can be written ({error})", str(out)) from None
     months = monthly_returns(r, index) if index is not None and len(r) else None
     page = out / f"{name}.html"
-    page.write_text(_html(title, metrics, png_bytes, months, note), encoding="utf-8")
+    metrics = series.metrics
+    page.write_text(_html(title, metrics, png_bytes, months, note, series.ppy), encoding="utf-8")
     return TearSheet(html=page, png=png, metrics=metrics)

@@ -13,6 +13,12 @@
 
 For 2 and 3, ``price_schedule`` may also be a mapping with a ``"close"`` entry and optional
 ``"open"``, ``"high"`` and ``"low"`` entries of the same shape.
+
+Prices are ticks. Without a ``tick_size`` they must be whole (an integral float such as
+10050.0 is fine), so that dollar prices are never taken for cents; with one, they are
+divided by it and may keep fractions (adjusted closes). A DataFrame that ``load_panel`` read
+says its unit itself (``attrs["tickbook_unit"] == "ticks"``). Every price must be at most
+``MAX_PRICE`` ticks and every weight within +-1e6.
 """
 
 from __future__ import annotations
@@ -24,9 +30,13 @@ from typing import Any
 import numpy as np
 
 from tickbook.core import Symbol
-from tickbook.core._checks import refuse
+from tickbook.core._checks import MAX_PRICE, check_float, check_int, refuse
+from tickbook.portfolio._inputs import MAX_WEIGHT, check_weight
 
-__all__ = ["Schedule", "to_schedule"]
+__all__ = ["TICKS_ATTR", "Schedule", "to_schedule"]
+
+#: ``DataFrame.attrs`` key by which ``load_panel`` says its prices are ticks already.
+TICKS_ATTR = "tickbook_unit"
 
 _FIELDS = ("open", "high", "low")
 
@@ -42,29 +52,39 @@ class Schedule:
     open: np.ndarray | None = None
     high: np.ndarray | None = None
     low: np.ndarray | None = None
+    tick_size: float | None = None  # what the prices were divided by (None: whole ticks)
 
 
 def _is_frame(x: Any) -> bool:
     return type(x).__name__ == "DataFrame" and hasattr(x, "columns")
 
 
-def to_schedule(weight_schedule: Any, price_schedule: Any, symbols: Any = None) -> Schedule:
+def to_schedule(
+    weight_schedule: Any, price_schedule: Any, symbols: Any = None, tick_size: Any = None
+) -> Schedule:
     """Return the aligned schedule, or raise ``ValidationError`` naming what is wrong."""
+    tick = None
+    if tick_size is not None:
+        tick = check_float(
+            tick_size, "tick_size", lo=0.0, hi=1e9, lo_open=True, expected="a positive number"
+        )
     parts = _split_prices(price_schedule)
     close = parts["close"]
     if _is_frame(close):
+        if tick is None and getattr(close, "attrs", {}).get(TICKS_ATTR) == "ticks":
+            tick = 1.0  # load_panel's ticks: fractions kept
         sched = _from_frames(weight_schedule, parts)
     elif isinstance(close, np.ndarray):
         sched = _from_arrays(weight_schedule, parts, symbols)
     elif isinstance(close, Sequence) and not isinstance(close, str | bytes):
         if set(parts) != {"close"}:
             raise refuse("price_schedule", "OHLC inside the rows for row input", sorted(parts))
-        sched = _from_rows(weight_schedule, close)
+        sched = _from_rows(weight_schedule, close, whole=tick is None)
     else:
         raise refuse(
             "price_schedule", "rows of (symbol, price), an array or a DataFrame", type(close)
         )
-    _check_prices(sched)
+    _check_prices(sched, tick)
     return sched
 
 
@@ -82,9 +102,12 @@ def _split_prices(price_schedule: Any) -> dict[str, Any]:
 
 def _float_array(x: Any, field: str) -> np.ndarray:
     try:
-        arr = np.ascontiguousarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise refuse(field, "a 2-D array of numbers", type(x).__name__) from None
+        raw = np.asarray(x)
+        if raw.dtype.kind not in "biufO":  # strings, complex numbers, dates...
+            raise TypeError(raw.dtype)
+        arr = np.ascontiguousarray(raw, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise refuse(field, "a 2-D array of real numbers", type(x).__name__) from None
     if arr.ndim != 2:
         raise refuse(field, "a 2-D array (bars x symbols)", f"shape {arr.shape}")
     return arr
@@ -108,7 +131,12 @@ def _from_arrays(weights: Any, parts: dict[str, Any], symbols: Any) -> Schedule:
     if symbols is None:
         names = tuple(str(i) for i in range(n))
     else:
-        names = tuple(str(Symbol(s)) for s in symbols)
+        if isinstance(symbols, str | bytes) or not isinstance(symbols, Sequence):
+            raise refuse("symbols", f"a list of {n} distinct symbols", symbols)
+        try:
+            names = tuple(str(Symbol(s)) for s in symbols)
+        except ValueError:
+            raise refuse("symbols", f"{n} distinct valid symbols", list(symbols)) from None
         if len(names) != n or len(set(names)) != n:
             raise refuse("symbols", f"{n} distinct symbols", list(names))
     return Schedule(names, None, w, close, **extra)
@@ -155,7 +183,7 @@ def _bar_fields(value: Any) -> tuple[Any, Any, Any, Any] | None:
     return None
 
 
-def _from_rows(weight_rows: Any, price_rows: Sequence[Any]) -> Schedule:
+def _from_rows(weight_rows: Any, price_rows: Sequence[Any], whole: bool) -> Schedule:
     if isinstance(weight_rows, str | bytes) or not isinstance(weight_rows, Sequence):
         raise refuse("weight_schedule", "rows of (symbol, weight) pairs", type(weight_rows))
     n_bars = len(price_rows)
@@ -167,11 +195,14 @@ def _from_rows(weight_rows: Any, price_rows: Sequence[Any]) -> Schedule:
     ohlc: dict[tuple[int, int], tuple[Any, Any, Any, Any]] = {}
 
     def col(name: Any, field: str) -> int:
-        j = column.get(name)
+        try:
+            j = column.get(name)
+        except TypeError:  # unhashable: a list, a dict...
+            raise refuse(field, "valid symbols", name) from None
         if j is None:
             try:
                 sym = Symbol(name)
-            except ValueError:
+            except (TypeError, ValueError):
                 raise refuse(field, "valid symbols", name) from None
             j = column.get(str(sym))
             if j is None:
@@ -210,7 +241,7 @@ def _from_rows(weight_rows: Any, price_rows: Sequence[Any]) -> Schedule:
     price_cells = []
     for t, row in enumerate(price_rows):
         field = f"price_schedule[{t}]"
-        got = None if isinstance(row, Mapping) else fast(row, field, True)
+        got = None if isinstance(row, Mapping) else fast(row, field, whole)
         if got is None:
             cols, vals = [], []
             for pair in _iter_pairs(row, field):
@@ -222,7 +253,7 @@ def _from_rows(weight_rows: Any, price_rows: Sequence[Any]) -> Schedule:
                     value = bar[3]
                 cols.append(j)
                 vals.append(value)
-            got = _cells(cols, vals, field, integral=True)
+            got = _cells(cols, vals, field, prices=True, whole=whole)
         price_cells.append(got)
     for t, row in enumerate(weight_rows):
         field = f"weight_schedule[{t}]"
@@ -232,7 +263,7 @@ def _from_rows(weight_rows: Any, price_rows: Sequence[Any]) -> Schedule:
             for name, value in _iter_pairs(row, field):
                 cols.append(col(name, field))
                 vals.append(value)
-            got = _cells(cols, vals, field, integral=False)
+            got = _cells(cols, vals, field, prices=False, whole=False)
         cells.append(got)
     order = np.argsort(np.array(names, dtype=object)) if names else np.zeros(0, np.int64)
     rank = np.empty(len(names), dtype=np.int64)
@@ -250,7 +281,7 @@ def _from_rows(weight_rows: Any, price_rows: Sequence[Any]) -> Schedule:
         for k, name in enumerate(_FIELDS):
             arr = np.full((n_bars, n), np.nan)
             for (t, j), bar in ohlc.items():
-                value = _price_value(bar[k], f"price_schedule[{t}][{names[j]!r}].{name}")
+                value = _price_value(bar[k], f"price_schedule[{t}][{names[j]!r}].{name}", whole)
                 arr[t, rank[j]] = value
             extra[name] = arr
     return Schedule(tuple(names[j] for j in order), None, weights, close, **extra)
@@ -267,51 +298,59 @@ def _iter_pairs(row: Any, field: str) -> Any:
     return row
 
 
-def _price_value(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise refuse(field, "a positive integer price (ticks)", value)
-    if value <= 0:
-        raise refuse(field, "a positive integer price (ticks)", value)
-    return float(value)
+def _price_value(value: Any, field: str, whole: bool) -> float:
+    if whole:
+        expected = "a positive integer price (ticks; or pass tick_size)"
+        return float(check_int(value, field, lo=1, hi=MAX_PRICE, expected=expected))
+    expected = "a positive finite price"
+    return check_float(value, field, lo=0.0, lo_open=True, expected=expected)
 
 
-def _cells(cols: list[int], vals: list[Any], field: str, integral: bool):
+def _cells(cols: list[int], vals: list[Any], field: str, prices: bool, whole: bool):
     idx = np.array(cols, dtype=np.int64)
     if len(set(cols)) != len(cols):
         dup = next(c for c in cols if cols.count(c) > 1)
         raise refuse(field, "each symbol once", dup)
-    if integral:
-        for v in vals:
-            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v <= 0:
-                raise refuse(field, "positive integer prices (ticks)", v)
-        return idx, np.array(vals, dtype=np.float64)
-    for v in vals:
-        if isinstance(v, bool) or not isinstance(v, int | float | np.number):
-            raise refuse(field, "finite weights", v)
-    arr = np.array(vals, dtype=np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise refuse(field, "finite weights", float(arr[~np.isfinite(arr)][0]))
-    return idx, arr
+    if prices:
+        return idx, np.array([_price_value(v, field, whole) for v in vals], dtype=np.float64)
+    return idx, np.array([check_weight(v, field) for v in vals], dtype=np.float64)
 
 
-def _check_prices(s: Schedule) -> None:
-    """Prices finite and positive where given; weights finite where given."""
+def _check_prices(s: Schedule, tick: float | None) -> None:
+    """Prices in ticks: positive, finite, at most MAX_PRICE, whole without a tick size."""
+    s.tick_size = tick
     for name in ("close", *_FIELDS):
         arr = getattr(s, name)
         if arr is None:
             continue
-        bad = ~np.isnan(arr) & ~(arr > 0)
-        bad |= np.isinf(arr)
+        if tick is not None and tick != 1.0:
+            with np.errstate(over="ignore"):
+                arr = arr / tick
+            setattr(s, name, arr)
+        field = "price_schedule" if name == "close" else f"price_schedule[{name!r}]"
+        given = ~np.isnan(arr)
+        bad = given & ~((arr > 0) & (arr <= MAX_PRICE))
         if bad.any():
             t, j = np.argwhere(bad)[0]
-            field = "price_schedule" if name == "close" else f"price_schedule[{name!r}]"
             raise refuse(
-                field, "positive finite prices or NaN", f"{arr[t, j]} at bar {t}, {s.symbols[j]}"
+                field,
+                f"positive prices of at most {MAX_PRICE} ticks, or NaN",
+                f"{arr[t, j]} at bar {t}, {s.symbols[j]}",
             )
-    if np.isinf(s.weights).any():
-        t, j = np.argwhere(np.isinf(s.weights))[0]
+        if tick is None:
+            bad = given & (arr != np.floor(arr))
+            if bad.any():
+                t, j = np.argwhere(bad)[0]
+                raise refuse(
+                    field,
+                    "whole ticks (prices in dollars? pass tick_size=0.01)",
+                    f"{arr[t, j]} at bar {t}, {s.symbols[j]}",
+                )
+    bad = np.abs(s.weights) > MAX_WEIGHT  # NaN compares False: no rebalance
+    if bad.any():
+        t, j = np.argwhere(bad)[0]
         raise refuse(
             "weight_schedule",
-            "finite weights or NaN",
+            f"finite weights within +-{MAX_WEIGHT:g}, or NaN",
             f"{s.weights[t, j]} at bar {t}, {s.symbols[j]}",
         )

@@ -62,6 +62,14 @@ def evaluate(
     factory: Callable[..., Any], prices: Any, backtest: Mapping[str, Any], **params
 ) -> Metrics | None:
     """Backtest ``factory(**params)``'s schedule on ``prices``; return the metrics."""
+    import inspect
+
+    try:
+        inspect.signature(factory).bind(**params)
+    except TypeError:
+        raise refuse("grid", f"parameters that {factory!r} takes", sorted(params)) from None
+    except ValueError:  # no signature to check: let the call speak
+        pass
     strategy = factory(**params)
     return backtest_weights(strategy.weights(prices), prices, **backtest).metrics
 
@@ -239,7 +247,10 @@ def optuna_search(
     ``space`` maps each parameter to ``(low, high)`` (ints: an integer range, floats: a float
     range, both inclusive) or to a list of choices.
     """
-    import optuna
+    try:
+        import optuna
+    except ImportError:
+        raise ImportError("optuna_search needs Optuna: pip install 'tickbook[optuna]'") from None
 
     score(None, objective)
     n_trials = check_int(n_trials, "n_trials", lo=1, hi=1 << 31, expected="an integer >= 1")

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from tickbook.core._checks import refuse
+from tickbook.core._checks import check_float, refuse
 
 if TYPE_CHECKING:
     from tickbook.book import Exchange
@@ -32,10 +32,8 @@ MAX_LEVELS = 10_000
 
 
 def _check(value: float, field: str, lo: float = 0.0, strict: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise refuse(field, f"a finite number {'>' if strict else '>='} {lo}", value)
-    if value < lo or (strict and value == lo):
-        raise refuse(field, f"a finite number {'>' if strict else '>='} {lo}", value)
+    expected = f"a finite number {'>' if strict else '>='} {lo}"
+    check_float(value, field, lo=lo, lo_open=strict, expected=expected)
 
 
 def _touch(mid: float, bid: float | None, ask: float | None, buying: bool, half_bps: float) -> int:

@@ -18,6 +18,7 @@ import numpy as np
 from tickbook.core import Symbol
 from tickbook.core._checks import check_int, refuse
 from tickbook.portfolio import CostModel, Metrics, Portfolio, compute_metrics
+from tickbook.portfolio._rules import RULE_FIELDS
 
 __all__ = [
     "CrossSectionalMomentum",
@@ -103,6 +104,9 @@ def run_backtest(
             raise refuse("strategy", "a Strategy or a callable", strategy)
         decide = strategy
     bars = _bars(price_series)
+    unknown = sorted(set(portfolio_options) - {"rules", *RULE_FIELDS})
+    if unknown:
+        raise refuse("portfolio_options", f"options among {['rules', *RULE_FIELDS]}", unknown)
     portfolio = Portfolio(initial_cash, cost_model, **portfolio_options)
     rebalances = 0
     for t, prices in enumerate(bars):

@@ -33,6 +33,8 @@ def param_grid(grid: Mapping[str, Sequence[Any]] | Iterable[Mapping[str, Any]]) 
             if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
                 raise refuse(f"grid[{name!r}]", "a non-empty list of values", values)
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*grid.values())]
+    if isinstance(grid, str | bytes) or not isinstance(grid, Iterable):
+        raise refuse("grid", "a mapping of lists, or a list of dicts", grid)
     points = []
     for point in grid:
         if not isinstance(point, Mapping):
@@ -141,7 +143,10 @@ def _on_pool(fn: Callable[..., Any], points: list[dict], workers: int, bar: _Bar
 
 
 def _on_dask(fn: Callable[..., Any], points: list[dict], scheduler: Any, bar: _Bar) -> list:
-    from distributed import Client, as_completed
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ImportError("sweep(scheduler=...) needs Dask: pip install 'tickbook[dask]'") from None
 
     own = not isinstance(scheduler, Client)
     client = Client(scheduler) if own else scheduler

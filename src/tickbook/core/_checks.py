@@ -55,3 +55,36 @@ def check_positive_int(
     return check_int(
         value, field, lo=1, hi=hi, expected=f"a positive integer ({unit}) <= {hi}", error=error
     )
+
+
+def check_float(
+    value: Any,
+    field: str,
+    *,
+    lo: float = float("-inf"),
+    hi: float = float("inf"),
+    lo_open: bool = False,
+    hi_open: bool = False,
+    expected: str | None = None,
+    error: type[ValidationError] = ValidationError,
+) -> float:
+    """Return ``value`` as a finite ``float`` in the range (open or closed at each end).
+
+    The one float check of the library: ints, floats and numpy numbers pass; bools, strings,
+    ``None``, NaN, infinities and ints too large for a float are refused.
+    """
+    import math
+    import numbers
+
+    if expected is None:
+        left, right = "(" if lo_open else "[", ")" if hi_open else "]"
+        expected = f"a finite number in {left}{lo}, {hi}{right}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise refuse(field, expected, value, error)
+    try:
+        x = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise refuse(field, expected, value, error) from None
+    if not math.isfinite(x) or (x <= lo if lo_open else x < lo) or (x >= hi if hi_open else x > hi):
+        raise refuse(field, expected, value, error)
+    return x

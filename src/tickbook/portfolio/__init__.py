@@ -11,11 +11,10 @@ from tickbook.portfolio._metrics import (
     compute_metrics,
     deflated_sharpe_ratio,
     drawdown_series,
-    rolling_sharpe,
-    rolling_volatility,
 )
 from tickbook.portfolio._portfolio import Fill, Portfolio, RebalanceResult
 from tickbook.portfolio._position import Position
+from tickbook.portfolio._rules import RebalanceRules
 
 __all__ = [
     "CostModel",
@@ -24,9 +23,20 @@ __all__ = [
     "Portfolio",
     "Position",
     "RebalanceResult",
+    "RebalanceRules",
     "compute_metrics",
     "deflated_sharpe_ratio",
     "drawdown_series",
-    "rolling_sharpe",
-    "rolling_volatility",
 ]
+
+#: Names that moved to ``tickbook.analytics`` (one home for the rolling statistics); kept
+#: reachable here until their last callers (``tickbook.cli.demo``) import them from there.
+_MOVED = {"rolling_sharpe": "tickbook.analytics", "rolling_volatility": "tickbook.analytics"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module 'tickbook.portfolio' has no attribute {name!r}")

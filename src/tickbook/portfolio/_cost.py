@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from tickbook.core._checks import check_int, refuse
+from tickbook.core._checks import check_float, check_int
 
 __all__ = ["CostModel"]
 
@@ -15,11 +15,8 @@ BPS = 1e-4
 
 
 def _bps(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise refuse(field, "a number of basis points in [0, 10000)", value)
-    value = float(value)
-    if not (math.isfinite(value) and 0.0 <= value < 10_000.0):
-        raise refuse(field, "a number of basis points in [0, 10000)", value)
+    expected = "a number of basis points in [0, 10000)"
+    value = check_float(value, field, lo=0.0, hi=10_000.0, hi_open=True, expected=expected)
     return value
 
 

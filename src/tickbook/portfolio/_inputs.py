@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tickbook.core import Symbol
-from tickbook.core._checks import MAX_PRICE, check_int, refuse
+from tickbook.core._checks import MAX_PRICE, check_float, check_int, refuse
 
-__all__ = ["money", "price_map", "quantity_step", "target_map"]
+__all__ = ["MAX_WEIGHT", "check_weight", "money", "price_map", "quantity_step", "target_map"]
 
 
 def _pairs(values: Any, field: str) -> Iterable[tuple[Any, Any]]:
     if isinstance(values, Mapping):
         return values.items()
+    expected = "a mapping or a sequence of (symbol, value) pairs"
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise refuse(field, "a mapping or a sequence of (symbol, value) pairs", values)
-    return values
+        raise refuse(field, expected, values)
+    try:
+        return list(values)
+    except TypeError:  # iterable in type only: a 0-d array...
+        raise refuse(field, expected, values) from None
 
 
 def _symbol(name: Any, field: str) -> Symbol:
     try:
         return Symbol(name)
-    except ValueError:
+    except (TypeError, ValueError):
         raise refuse(field, "(symbol, value) pairs with valid symbols", name) from None
 
 
@@ -59,16 +62,19 @@ def target_map(targets: Any, field: str = "targets") -> dict[Symbol, float]:
         sym = _symbol(name, field)
         if sym in out:
             raise refuse(field, "each symbol once", str(sym))
-        if isinstance(value, bool):
-            raise refuse(f"{field}[{sym}]", "a finite weight", value)
-        try:
-            weight = float(value)
-        except (TypeError, ValueError):
-            raise refuse(f"{field}[{sym}]", "a finite weight", value) from None
-        if not math.isfinite(weight) or abs(weight) > 1e6:
-            raise refuse(f"{field}[{sym}]", "a finite weight", value)
-        out[sym] = weight
+        out[sym] = check_weight(value, f"{field}[{sym}]")
     return out
+
+
+#: Largest accepted absolute weight (a leverage of a million).
+MAX_WEIGHT = 1e6
+
+
+def check_weight(value: Any, field: str) -> float:
+    """Return a target weight: a finite number within +-``MAX_WEIGHT``."""
+    return check_float(
+        value, field, lo=-MAX_WEIGHT, hi=MAX_WEIGHT, expected="a finite weight within +-1e6"
+    )
 
 
 def money(value: Any, field: str, *, lo: int = 0) -> int:
@@ -82,11 +88,8 @@ def quantity_step(value: Any) -> float:
     0 means micro-share resolution; otherwise a positive multiple of one micro-share
     (1.0 whole shares, 0.001, ...).
     """
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise refuse("quantity_step", "0 or a positive number of shares", value)
-    step = float(value)
-    if not math.isfinite(step) or step < 0 or step > 1e9:
-        raise refuse("quantity_step", "0 or a positive number of shares", value)
+    expected = "0 or a positive number of shares"
+    step = check_float(value, "quantity_step", lo=0.0, hi=1e9, expected=expected)
     micro = step * 1_000_000
     if step > 0 and (micro < 1 - 1e-9 or abs(micro - round(micro)) > 1e-6 * max(1.0, micro)):
         raise refuse("quantity_step", "a multiple of 0.000001 share", value)

@@ -18,7 +18,6 @@ __all__ = [
     "drawdown",
     "floor_step",
     "plan_orders",
-    "rolling_mean_std",
 ]
 
 
@@ -142,23 +141,3 @@ def drawdown(returns, out):
         if equity > peak:
             peak = equity
         out[t] = equity / peak - 1.0
-
-
-@njit(cache=True, nogil=True)
-def rolling_mean_std(x, window, mean_out, std_out):
-    """Write the mean and sample std (ddof 1) of each trailing ``window``; NaN before it fills."""
-    n = x.shape[0]
-    for t in range(n):
-        if t + 1 < window:
-            mean_out[t] = np.nan
-            std_out[t] = np.nan
-            continue
-        s = 0.0
-        for k in range(t + 1 - window, t + 1):
-            s += x[k]
-        m = s / window
-        ss = 0.0
-        for k in range(t + 1 - window, t + 1):
-            ss += (x[k] - m) * (x[k] - m)
-        mean_out[t] = m
-        std_out[t] = np.sqrt(ss / (window - 1)) if window > 1 else np.nan

@@ -1,4 +1,7 @@
-"""Performance metrics of a return series: ``compute_metrics`` and the rolling series.
+"""Performance metrics of a return series: ``compute_metrics``, the drawdown series.
+
+The rolling Sharpe ratio and volatility live in ``tickbook.analytics`` (batch, panel and
+streaming, one kernel).
 
 Definitions (``r`` the per-period returns, ``x = r - risk_free`` with ``risk_free`` per period,
 ``n`` periods, ``ppy`` periods per year):
@@ -33,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from tickbook.core._checks import refuse
+from tickbook.core._checks import check_float, refuse
 
 __all__ = [
     "Metrics",
@@ -41,8 +44,6 @@ __all__ = [
     "compute_metrics",
     "deflated_sharpe_ratio",
     "drawdown_series",
-    "rolling_sharpe",
-    "rolling_volatility",
 ]
 
 _EULER_GAMMA = 0.5772156649015329
@@ -91,7 +92,7 @@ def as_returns(returns: Any, field: str = "returns") -> np.ndarray:
     """Return ``returns`` as a 1-D float64 array of finite values, or refuse it."""
     try:
         arr = np.asarray(getattr(returns, "to_numpy", lambda: returns)(), dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise refuse(field, "a 1-D sequence of numbers", type(returns).__name__) from None
     if arr.ndim != 1:
         raise refuse(field, "a 1-D sequence of numbers", f"an array of shape {arr.shape}")
@@ -102,17 +103,11 @@ def as_returns(returns: Any, field: str = "returns") -> np.ndarray:
 
 
 def _positive(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise refuse(field, "a positive number", value)
-    if not math.isfinite(value):
-        raise refuse(field, "a positive number", value)
-    return float(value)
+    return check_float(value, field, lo=0.0, lo_open=True, expected="a positive number")
 
 
 def _finite(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise refuse(field, "a finite number", value)
-    return float(value)
+    return check_float(value, field, expected="a finite number")
 
 
 def _ratio(num: float, den: float) -> float:
@@ -127,10 +122,10 @@ def _ratio(num: float, den: float) -> float:
 def _moments(x: np.ndarray) -> tuple[float, float]:
     """Biased sample skewness and excess kurtosis (nan without dispersion)."""
     d = x - x.mean()
-    m2 = float(np.mean(d * d))
-    if m2 <= 0.0:
+    m2 = np.mean(d * d)  # numpy scalars: an overflow gives inf, not OverflowError
+    if not m2 > 0.0:
         return math.nan, math.nan
-    return float(np.mean(d**3)) / m2**1.5, float(np.mean(d**4)) / m2**2 - 3.0
+    return float(np.mean(d**3) / m2**1.5), float(np.mean(d**4) / m2**2 - 3.0)
 
 
 def _dsr(sr: float, n: int, skew: float, kurt: float, n_trials: int, trials_std: float | None):
@@ -170,9 +165,10 @@ def deflated_sharpe_ratio(
     n = x.shape[0]
     if n < 3:
         return math.nan
-    std = float(x.std(ddof=1))
-    sr = float(x.mean()) / std if std > 0 else math.nan
-    skew, kurt = _moments(x)
+    with np.errstate(all="ignore"):  # huge returns overflow to inf, never raise
+        std = float(x.std(ddof=1))
+        sr = float(x.mean()) / std if std > 0 else math.nan
+        skew, kurt = _moments(x)
     return _dsr(sr, n, skew, kurt, n_trials, trials_sharpe_std)
 
 
@@ -199,9 +195,21 @@ def compute_metrics(
     n = r.shape[0]
     if n == 0:
         return None
+    with np.errstate(all="ignore"):  # huge returns overflow to inf, never raise
+        return _metrics(r, n, ppy, rf, n_trials)
+
+
+def _cagr(growth: float, ppy: float, n: int) -> float:
+    if not growth > 0.0:
+        return -1.0
+    exponent = math.log(growth) * ppy / n
+    return math.inf if exponent > 709.0 else math.expm1(exponent)
+
+
+def _metrics(r: np.ndarray, n: int, ppy: float, rf: float, n_trials: int) -> Metrics:
     growth = float(np.prod(1.0 + r))
     total = growth - 1.0
-    cagr = growth ** (ppy / n) - 1.0 if growth > 0.0 else -1.0
+    cagr = _cagr(growth, ppy, n)
     x = r - rf
     mean_x = float(x.mean())
     std = float(r.std(ddof=1)) if n > 1 else math.nan
@@ -249,36 +257,3 @@ def drawdown_series(returns: Any) -> np.ndarray:
     out = np.empty_like(r)
     _kernels.drawdown(r, out)
     return out
-
-
-def _window(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-        raise refuse("window", "an integer >= 2", value)
-    return value
-
-
-def rolling_volatility(returns: Any, window: int, periods_per_year: float = 252.0) -> np.ndarray:
-    """Return the annualized volatility of each trailing ``window`` (NaN until it fills)."""
-    from tickbook.portfolio import _kernels
-
-    r = as_returns(returns)
-    w = _window(window)
-    root = math.sqrt(_positive(periods_per_year, "periods_per_year"))
-    mean, std = np.empty_like(r), np.empty_like(r)
-    _kernels.rolling_mean_std(r, w, mean, std)
-    return std * root
-
-
-def rolling_sharpe(
-    returns: Any, window: int, periods_per_year: float = 252.0, risk_free: float = 0.0
-) -> np.ndarray:
-    """Return the annualized Sharpe ratio of each trailing ``window`` (NaN until it fills)."""
-    from tickbook.portfolio import _kernels
-
-    x = as_returns(returns) - _finite(risk_free, "risk_free")
-    w = _window(window)
-    root = math.sqrt(_positive(periods_per_year, "periods_per_year"))
-    mean, std = np.empty_like(x), np.empty_like(x)
-    _kernels.rolling_mean_std(x, w, mean, std)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(std > 0, mean / std, np.nan) * root

@@ -21,10 +21,11 @@ import numpy as np
 from tickbook.core import DataError, Symbol
 from tickbook.core._checks import refuse
 from tickbook.portfolio._cost import CostModel
-from tickbook.portfolio._inputs import money, price_map, quantity_step, target_map
+from tickbook.portfolio._inputs import money, price_map, target_map
 from tickbook.portfolio._lob import books_of, mark, walk_cost
 from tickbook.portfolio._metrics import Metrics, compute_metrics
 from tickbook.portfolio._position import MICRO, Position, notional
+from tickbook.portfolio._rules import RebalanceRules
 
 if TYPE_CHECKING:
     from tickbook.book import Exchange
@@ -86,16 +87,10 @@ class Portfolio:
     Args:
         initial_cash: starting cash in cents.
         cost_model: commission, slippage and minimum fee (``CostModel.zero()`` by default).
-        quantity_step: share granularity of orders: 1.0 whole shares (the default), 0.001
-            for thousandths, 0 for micro-shares (effectively continuous).
-        min_order_value: skip orders worth less than this (cents; 0: no minimum).
-        max_order_value: shrink orders worth more than this to fit (cents; 0: no maximum).
-        no_trade_band_bps: leave a holding alone while its weight is within this many basis
-            points of its target.
-        max_trades_per_rebalance: keep at most this many orders, those with the largest
-            drift from target (ties by symbol); ``None``: no cap.
-        max_rebalance_notional: cap on the value traded per rebalance (cents; 0: none),
-            spent on the largest drifts first; the order that crosses it is shrunk to fit.
+        rules: a ``RebalanceRules``; or give its fields one by one (``quantity_step``,
+            ``min_order_value``, ``max_order_value``, ``no_trade_band_bps``,
+            ``max_trades_per_rebalance``, ``max_rebalance_notional``: see there), as
+            ``backtest_weights`` takes them.
     """
 
     def __init__(
@@ -103,6 +98,7 @@ class Portfolio:
         initial_cash: int,
         cost_model: CostModel | None = None,
         *,
+        rules: RebalanceRules | None = None,
         quantity_step: float = 1.0,
         min_order_value: int = 0,
         max_order_value: int = 0,
@@ -116,12 +112,16 @@ class Portfolio:
             raise refuse("cost_model", "a CostModel", cost_model)
         self._initial = money(initial_cash, "initial_cash", lo=1)
         self.cost_model = cost_model
-        self._step = _step(quantity_step)
-        self.min_order_value = money(min_order_value, "min_order_value")
-        self.max_order_value = money(max_order_value, "max_order_value")
-        self.no_trade_band_bps = _band(no_trade_band_bps)
-        self.max_trades_per_rebalance = _max_trades(max_trades_per_rebalance)
-        self.max_rebalance_notional = money(max_rebalance_notional, "max_rebalance_notional")
+        self.rules = RebalanceRules.of(
+            rules,
+            quantity_step=quantity_step,
+            min_order_value=min_order_value,
+            max_order_value=max_order_value,
+            no_trade_band_bps=no_trade_band_bps,
+            max_trades_per_rebalance=max_trades_per_rebalance,
+            max_rebalance_notional=max_rebalance_notional,
+        )
+        self._step = max(1, round(self.rules.quantity_step * MICRO))
         self._cash = self._initial
         self._positions: dict[Symbol, Position] = {}
         self._last: dict[Symbol, int] = {}
@@ -144,6 +144,31 @@ class Portfolio:
     def quantity_step(self) -> float:
         """Order granularity in shares."""
         return self._step / MICRO
+
+    @property
+    def min_order_value(self) -> int:
+        """``rules.min_order_value``."""
+        return self.rules.min_order_value
+
+    @property
+    def max_order_value(self) -> int:
+        """``rules.max_order_value``."""
+        return self.rules.max_order_value
+
+    @property
+    def no_trade_band_bps(self) -> float:
+        """``rules.no_trade_band_bps``."""
+        return self.rules.no_trade_band_bps
+
+    @property
+    def max_trades_per_rebalance(self) -> int | None:
+        """``rules.max_trades_per_rebalance``."""
+        return self.rules.max_trades_per_rebalance
+
+    @property
+    def max_rebalance_notional(self) -> int:
+        """``rules.max_rebalance_notional``."""
+        return self.rules.max_rebalance_notional
 
     def position(self, symbol: str) -> Position | None:
         """Return the position in ``symbol``, or ``None`` if none was ever opened."""
@@ -348,22 +373,11 @@ class Portfolio:
         equity = float(self.total_equity())
         delta, drift, key = np.zeros(n), np.zeros(n), np.zeros(n)
         order = np.zeros(n, dtype=np.int64)
+        _, band, lo, hi, max_trades, max_notional = self.rules.kernel_args()
         n_sell, n_buy = _kernels.plan_orders(
-            qty,
-            price,
-            target,
-            equity,
-            self._step / MICRO,
-            self.no_trade_band_bps,
-            float(self.min_order_value),
-            float(self.max_order_value),
-            -1 if self.max_trades_per_rebalance is None else self.max_trades_per_rebalance,
-            float(self.max_rebalance_notional),
-            delta,
-            drift,
-            key,
-            order,
-        )
+            qty, price, target, equity, self._step / MICRO, band, lo, hi, max_trades,
+            max_notional, delta, drift, key, order,
+        )  # fmt: skip
         sells = [int(k) for k in order[:n_sell]]
         # buys smallest first, so that a cash shortfall cuts the largest one (as vectorbt's
         # call_seq="auto" does)
@@ -439,14 +453,7 @@ class Portfolio:
             "initial_cash": self._initial,
             "cash": self._cash,
             "cost_model": self.cost_model.to_dict(),
-            "options": {
-                "quantity_step": self._step / MICRO,
-                "min_order_value": self.min_order_value,
-                "max_order_value": self.max_order_value,
-                "no_trade_band_bps": self.no_trade_band_bps,
-                "max_trades_per_rebalance": self.max_trades_per_rebalance,
-                "max_rebalance_notional": self.max_rebalance_notional,
-            },
+            "options": {**self.rules.to_dict(), "quantity_step": self._step / MICRO},
             "positions": [p.to_dict() for _, p in sorted(self._positions.items())],
             "last_prices": {str(s): p for s, p in sorted(self._last.items())},
             "returns": list(self._returns),
@@ -514,25 +521,4 @@ class Portfolio:
 def _int(value: Any) -> int:
     if type(value) is not int:
         raise TypeError(repr(value))
-    return value
-
-
-def _step(value: Any) -> int:
-    step = quantity_step(value)
-    return max(1, round(step * MICRO))
-
-
-def _band(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise refuse("no_trade_band_bps", "a number of basis points >= 0", value)
-    if not (math.isfinite(value) and value >= 0):
-        raise refuse("no_trade_band_bps", "a number of basis points >= 0", value)
-    return float(value)
-
-
-def _max_trades(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise refuse("max_trades_per_rebalance", "None or an integer >= 0", value)
     return value

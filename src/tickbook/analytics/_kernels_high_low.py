@@ -1,6 +1,7 @@
-"""Indicator kernels, part 2: RSI, true range, directional movement, CCI, ultimate oscillator.
+"""Indicator kernels of each bar's high-low range: true range, ATR, DMI, CCI, ULTOSC; RSI.
 
-Same contract as ``_kernels``: resumable state, leading NaN means "not listed yet", any other
+The directional movement family is DX, ADX, +DI and -DI. Same contract as
+``_kernels_averages``: resumable state, leading NaN means "not listed yet", any other
 non-finite input stops the kernel with ``1 + t * n_symbols + j``; the arithmetic follows
 TA-Lib's C code step for step.
 """
@@ -8,7 +9,7 @@ TA-Lib's C code step for step.
 import numpy as np
 from numba import njit
 
-from tickbook.analytics._kernels import EPS_ZERO, screen, steady
+from tickbook.analytics._kernels_averages import EPS_ZERO, screen, steady
 
 __all__ = [
     "atr",

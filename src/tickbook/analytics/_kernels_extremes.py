@@ -1,15 +1,15 @@
-"""Indicator kernels, part 3: stochastics and Williams' %R (rolling highs and lows).
+"""Indicator kernels of rolling extremes (highest high, lowest low): stochastics, Williams' %R.
 
-Same contract as ``_kernels``. The highest high and lowest low of the last ``period`` rows come
-from van Herk / Gil-Werman blocks: three comparisons per bar and no rescans. Extremes are
+Same contract as ``_kernels_averages``. The highest high and lowest low of the last ``period``
+rows come from van Herk / Gil-Werman blocks: three comparisons per bar and no rescans. Extremes are
 exact, so any algorithm gives TA-Lib's values; the arithmetic after them follows TA-Lib.
 """
 
 import numpy as np
 from numba import njit
 
-from tickbook.analytics._kernels import screen, steady
-from tickbook.analytics._kernels_range import rsi_step
+from tickbook.analytics._kernels_averages import screen, steady
+from tickbook.analytics._kernels_high_low import rsi_step
 
 __all__ = ["close_block", "fast_k", "stoch", "stochrsi", "willr"]
 
