@@ -146,6 +146,7 @@ def _warm_book() -> None:
 
 
 def _warm_backtest() -> None:
+    from tickbook.analytics import rolling_sharpe
     from tickbook.backtest import (
         CrossSectionalMomentum,
         EqualWeight,
@@ -153,7 +154,7 @@ def _warm_backtest() -> None:
         load_panel,
         sample_data_dir,
     )
-    from tickbook.portfolio import drawdown_series, rolling_sharpe
+    from tickbook.portfolio import drawdown_series
 
     prices = load_panel(sample_data_dir() / _PANEL).iloc[:120]
     momentum = CrossSectionalMomentum(lookback=20, top=2, skip=2, rebalance_every=5)

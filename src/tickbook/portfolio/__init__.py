@@ -28,15 +28,3 @@ __all__ = [
     "deflated_sharpe_ratio",
     "drawdown_series",
 ]
-
-#: Names that moved to ``tickbook.analytics`` (one home for the rolling statistics); kept
-#: reachable here until their last callers (``tickbook.cli.demo``) import them from there.
-_MOVED = {"rolling_sharpe": "tickbook.analytics", "rolling_volatility": "tickbook.analytics"}
-
-
-def __getattr__(name: str) -> object:
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module 'tickbook.portfolio' has no attribute {name!r}")
