@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tickbook.cli import backtest, demo, lob, replay
+from tickbook.cli import accounts, backtest, demo, lob, replay, serve
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -15,6 +15,8 @@ app.add_typer(lob.app, name="lob")
 app.add_typer(demo.app, name="demo")
 app.add_typer(replay.app, name="replay")
 app.add_typer(backtest.app, name="backtest")
+app.command("serve")(serve.serve)
+app.add_typer(accounts.app, name="accounts")
 
 
 def main() -> None:
