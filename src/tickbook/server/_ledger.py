@@ -310,12 +310,12 @@ class Ledger:
                 value=spec.qty(f["quantity"]),
             )
         result = self.exchanges[rec.symbol].modify(rec.exch_id, f["price"], f["quantity"])
-        self._settle(spec, {rec.exch_id})  # the old order: cancelled, reservation released
         new = self._new_order(
             Command("submit", cmd.account, rec.symbol), f, result.new_order_id, asset, reserve
         )
         rec.replaced_by = new.id
-        self._settle(spec, {result.new_order_id})
+        # the old order ends (its reservation released); the replacement may have traded
+        self._settle(spec, {rec.exch_id, result.new_order_id})
         answer = self.view(new, self.trades)
         answer["replaces"] = rec.id
         return answer

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, delete, get, patch, post
 from litestar.exceptions import HTTPException, NotAuthorizedException
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 from tickbook.core import OrderNotActive, TickbookError, UnknownOrder, ValidationError
 from tickbook.server._core import Core, Overloaded, Unavailable
@@ -22,7 +22,7 @@ from tickbook.server._parse import parse_cancel, parse_modify, parse_order, pars
 __all__ = ["ROUTES", "describe", "error_response", "hash_key"]
 
 Number = str | int | float
-ApiKey = Annotated[str | None, Parameter(header="X-API-Key", required=False)]
+ApiKey = Annotated[str | None, HeaderParameter(name="X-API-Key", required=False)]
 _UNSET = msgspec.UNSET
 
 
