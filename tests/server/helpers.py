@@ -1,0 +1,27 @@
+"""Shared helpers: a core on a temporary journal with funded accounts, keys known."""
+
+import asyncio
+
+from tickbook.server import Command, Core, default_market, open_journal
+from tickbook.server._rest import hash_key
+
+KEYS = {"alice": "key-alice-0123456789", "bob": "key-bob-0123456789", "carol": "key-carol-0123456789"}
+
+
+async def fund(core, names=KEYS, usd=1_000_000, btc=100):
+    for name, key in names.items():
+        if name in core.ledger.by_name:
+            continue
+        await core.execute(Command("account_add", fields={"name": name, "key_hash": hash_key(key)}))
+        account = core.ledger.by_name[name]
+        for asset, amount in (("USD", usd), ("BTC", btc)):
+            units = core.market.assets[asset].to_units(amount)
+            await core.execute(Command("deposit", account, "", {"asset": asset, "amount": units}))
+
+
+def make_core(url, **kwargs):
+    return Core(default_market(), open_journal(url), **kwargs)
+
+
+def run(coro):
+    return asyncio.run(coro)
