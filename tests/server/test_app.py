@@ -76,7 +76,10 @@ def test_fill_balances_fills_trades_pagination(client):
         ({"side": "buy", "quantity": "1", "type": "stop"}, "stop_price"),
         ({"side": "buy", "quantity": "1", "price": "1", "type": "iceberg"}, "display_quantity"),
         ({"side": "buy", "quantity": "1", "price": "1", "time_in_force": "day"}, "time_in_force"),
-        ({"side": "buy", "quantity": "1", "price": "1", "client_order_id": "a b"}, "client_order_id"),
+        (
+            {"side": "buy", "quantity": "1", "price": "1", "client_order_id": "a b"},
+            "client_order_id",
+        ),
         ({"side": "buy", "quantity": "5000", "price": "1000000"}, "quantity"),
     ],
 )
@@ -116,7 +119,9 @@ def test_isolation_every_order_endpoint_answers_404_for_anothers_id(client):
 
 def test_cancel_modify_and_open_orders(client):
     oid = post(client, {"side": "buy", "price": "90", "quantity": "1"}).json()["order_id"]
-    new = client.patch(f"/api/orders/{oid}", json={"price": "91", "quantity": "2"}, headers=A).json()
+    new = client.patch(
+        f"/api/orders/{oid}", json={"price": "91", "quantity": "2"}, headers=A
+    ).json()
     assert new["replaces"] == oid and new["price"] == "91.00" and new["quantity"] == "2.0000"
     assert client.get(f"/api/orders/{oid}", headers=A).json()["status"] == "cancelled"
     r = client.delete(f"/api/orders/{new['order_id']}", headers=A)

@@ -19,8 +19,12 @@ def fresh(accounts=3, usd=1_000_000, btc=100):
     for i in range(1, accounts + 1):
         for cmd in (
             Command("account_add", fields={"name": f"a{i}", "key_hash": f"{i:064x}"}),
-            Command("deposit", i, "", {"asset": "USD", "amount": MARKET.assets["USD"].to_units(usd)}),
-            Command("deposit", i, "", {"asset": "BTC", "amount": MARKET.assets["BTC"].to_units(btc)}),
+            Command(
+                "deposit", i, "", {"asset": "USD", "amount": MARKET.assets["USD"].to_units(usd)}
+            ),
+            Command(
+                "deposit", i, "", {"asset": "BTC", "amount": MARKET.assets["BTC"].to_units(btc)}
+            ),
         ):
             ledger.apply(cmd)
             log.append(cmd)
@@ -128,7 +132,11 @@ def test_stop_triggers_and_settles():
 def test_modify_replaces_and_moves_reservation():
     ledger, _ = fresh()
     first = ledger.apply(order(1, "buy", 9000, 1000))
-    new = ledger.apply(Command("modify", 1, "BTC-USD", {"order_id": first["order_id"], "price": 9500, "quantity": 500}))
+    new = ledger.apply(
+        Command(
+            "modify", 1, "BTC-USD", {"order_id": first["order_id"], "price": 9500, "quantity": 500}
+        )
+    )
     assert new["replaces"] == first["order_id"]
     assert ledger.orders[first["order_id"]].status == "cancelled"
     assert ledger.balances[(1, "USD")][1] == 9500 * 500 * SPEC.quote_unit
@@ -150,7 +158,9 @@ def random_commands(rng, n, accounts=3):
         elif r < 0.67:
             cmds.append(order(acct, side, None, qty, "stop", stop_price=price))
         elif r < 0.71:
-            cmds.append(order(acct, side, price, qty, "stop_limit", stop_price=rng.randint(9900, 10100)))
+            cmds.append(
+                order(acct, side, price, qty, "stop_limit", stop_price=rng.randint(9900, 10100))
+            )
         elif r < 0.75:
             cmds.append(order(acct, side, price, qty, "post_only", post_only=True))
         elif r < 0.79:
@@ -160,7 +170,14 @@ def random_commands(rng, n, accounts=3):
         elif r < 0.93:
             cmds.append(Command("cancel", acct, "", {"order_id": rng.randint(1, 400)}))
         else:
-            cmds.append(Command("modify", acct, "BTC-USD", {"order_id": rng.randint(1, 400), "price": price, "quantity": qty}))
+            cmds.append(
+                Command(
+                    "modify",
+                    acct,
+                    "BTC-USD",
+                    {"order_id": rng.randint(1, 400), "price": price, "quantity": qty},
+                )
+            )
     return cmds
 
 

@@ -85,6 +85,7 @@ class Core:
         self._inbox_task: asyncio.Task[None] | None = None
         self._snap_seq = 0
         self._stopping = False
+        self._inbox_lock = asyncio.Lock()
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -239,22 +240,31 @@ class Core:
             await asyncio.sleep(0.5)
 
     async def drain_inbox(self) -> int:
-        """Run the admin commands waiting in the journal's inbox; return how many."""
-        rows = await self.journal.inbox()
-        pending = []
-        for inbox_id, kind, body in rows:
-            fields = _decode(body)
-            account = 0
-            if kind == "deposit":
-                account = self.ledger.by_name.get(fields.pop("account_name", None), -1)
-            cmd = Command(kind, account, "", fields)
-            pending.append(asyncio.ensure_future(self.execute(cmd, inbox_id)))
-        for task in pending:
-            try:
-                await task
-            except TickbookError as error:
-                log.warning("admin command refused: %s", error)
-        return len(pending)
+        """Run the admin commands waiting in the journal's inbox, in order; return how many.
+
+        One at a time under a lock: a deposit names its account, which an earlier row may
+        create, and a row leaves the inbox in the same transaction as its command.
+        """
+        async with self._inbox_lock:
+            rows = await self.journal.inbox()
+            for inbox_id, kind, body in rows:
+                try:
+                    fields = _decode(body)
+                    if not isinstance(fields, dict) or kind not in ("account_add", "deposit"):
+                        raise DataError(
+                            f"admin inbox row {inbox_id}: bad command",
+                            field="inbox",
+                            value=inbox_id,
+                        )
+                    account = 0
+                    if kind == "deposit":
+                        account = self.ledger.by_name.get(fields.pop("account_name", None), -1)
+                    await self.execute(Command(kind, account, "", fields), inbox_id)
+                except TickbookError as error:
+                    log.warning("admin command refused: %s", error)
+                except msgspec.DecodeError:
+                    log.warning("admin inbox row %s is not JSON", inbox_id)
+            return len(rows)
 
     # -- events out -----------------------------------------------------------------------------
 

@@ -29,9 +29,9 @@ CREATE TABLE IF NOT EXISTS {p}trades (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL
   symbol TEXT NOT NULL, price BIGINT NOT NULL, quantity BIGINT NOT NULL, side TEXT NOT NULL,
   buy_order BIGINT NOT NULL, sell_order BIGINT NOT NULL, buyer BIGINT NOT NULL,
   seller BIGINT NOT NULL);
-CREATE INDEX IF NOT EXISTS {p}trades_symbol ON {p}trades (symbol, id);
-CREATE INDEX IF NOT EXISTS {p}trades_buyer ON {p}trades (buyer, id);
-CREATE INDEX IF NOT EXISTS {p}trades_seller ON {p}trades (seller, id);
+CREATE INDEX IF NOT EXISTS {i}trades_symbol ON {p}trades (symbol, id);
+CREATE INDEX IF NOT EXISTS {i}trades_buyer ON {p}trades (buyer, id);
+CREATE INDEX IF NOT EXISTS {i}trades_seller ON {p}trades (seller, id);
 CREATE TABLE IF NOT EXISTS {p}orders (id BIGINT PRIMARY KEY, account BIGINT NOT NULL,
   symbol TEXT NOT NULL, client_order_id TEXT, side TEXT NOT NULL, type TEXT NOT NULL,
   price BIGINT NOT NULL, stop_price BIGINT NOT NULL, quantity BIGINT NOT NULL,
@@ -165,7 +165,7 @@ class SqliteJournal(Journal):
     def _open(self) -> None:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._w = self._connect()
-        self._w.executescript(_TABLES.format(p=self.p, blob="BLOB", serial="INTEGER"))
+        self._w.executescript(_TABLES.format(p=self.p, i=self.p, blob="BLOB", serial="INTEGER"))
         self._r = self._connect()
 
     async def open(self) -> None:
@@ -265,7 +265,7 @@ class PostgresJournal(Journal):
         self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=3)
         async with self._pool.acquire() as con:
             await con.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-            await con.execute(_TABLES.format(p=self.p, blob="BYTEA", serial="BIGSERIAL"))
+            await con.execute(_TABLES.format(p=self.p, i="", blob="BYTEA", serial="BIGSERIAL"))
 
     async def commit(self, group: Group) -> None:
         """Write ``group`` in one durable transaction."""
