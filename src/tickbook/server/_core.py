@@ -311,9 +311,12 @@ def _order_row(rec: OrderRec) -> tuple[Any, ...]:
     )
 
 
-async def restore(market: Market, journal: Journal) -> Ledger:
-    """Return the state the journal holds: the last snapshot plus the commands after it."""
-    seq, state, commands = await journal.load()
+async def restore(market: Market, journal: Journal, snapshot: bool = True) -> Ledger:
+    """Return the state the journal holds: the last snapshot plus the commands after it.
+
+    ``snapshot=False`` replays every command from the first instead (to check snapshots).
+    """
+    seq, state, commands = await journal.load(snapshot)
     if state is None:
         ledger = Ledger(market)
     else:

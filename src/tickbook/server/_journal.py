@@ -92,8 +92,13 @@ class Journal:
         """Write ``group`` in one durable transaction."""
         raise NotImplementedError
 
-    async def load(self) -> tuple[int, bytes | None, list[tuple[int, str, int, str, str]]]:
-        """Return (snapshot seq, snapshot state or None, commands after it in order)."""
+    async def load(
+        self, snapshot: bool = True
+    ) -> tuple[int, bytes | None, list[tuple[int, str, int, str, str]]]:
+        """Return (snapshot seq, snapshot state or None, commands after it in order).
+
+        ``snapshot=False`` ignores snapshots: every command from the first (a fresh replay).
+        """
         raise NotImplementedError
 
     async def save_snapshot(self, seq: int, state: bytes) -> None:
@@ -188,11 +193,17 @@ class SqliteJournal(Journal):
         """Write ``group`` in one durable transaction."""
         await self._run(self._writer, self._commit, group)
 
-    def _load(self) -> tuple[int, bytes | None, list[tuple[int, str, int, str, str]]]:
+    def _load(
+        self, snapshot: bool
+    ) -> tuple[int, bytes | None, list[tuple[int, str, int, str, str]]]:
         con = self._w
-        row = con.execute(
-            self._sql("SELECT seq, state FROM {p}snapshots ORDER BY seq DESC LIMIT 1")
-        ).fetchone()
+        row = (
+            con.execute(
+                self._sql("SELECT seq, state FROM {p}snapshots ORDER BY seq DESC LIMIT 1")
+            ).fetchone()
+            if snapshot
+            else None
+        )
         seq, state = (row[0], bytes(row[1])) if row else (0, None)
         cmds = con.execute(
             self._sql(_LOAD),
@@ -200,9 +211,11 @@ class SqliteJournal(Journal):
         ).fetchall()
         return seq, state, cmds
 
-    async def load(self) -> tuple[int, bytes | None, list[tuple[int, str, int, str, str]]]:
+    async def load(
+        self, snapshot: bool = True
+    ) -> tuple[int, bytes | None, list[tuple[int, str, int, str, str]]]:
         """Return (snapshot seq, snapshot state or None, commands after it in order)."""
-        return await self._run(self._writer, self._load)
+        return await self._run(self._writer, self._load, snapshot)
 
     def _snapshot(self, seq: int, state: bytes) -> None:
         con = self._w
@@ -274,11 +287,17 @@ class PostgresJournal(Journal):
                 if rows:
                     await con.executemany(self._sql(sql), rows)
 
-    async def load(self) -> tuple[int, bytes | None, list[tuple[int, str, int, str, str]]]:
+    async def load(
+        self, snapshot: bool = True
+    ) -> tuple[int, bytes | None, list[tuple[int, str, int, str, str]]]:
         """Return (snapshot seq, snapshot state or None, commands after it in order)."""
         async with self._pool.acquire() as con:
-            row = await con.fetchrow(
-                self._sql("SELECT seq, state FROM {p}snapshots ORDER BY seq DESC LIMIT 1")
+            row = (
+                await con.fetchrow(
+                    self._sql("SELECT seq, state FROM {p}snapshots ORDER BY seq DESC LIMIT 1")
+                )
+                if snapshot
+                else None
             )
             seq, state = (row[0], bytes(row[1])) if row else (0, None)
             rows = await con.fetch(
