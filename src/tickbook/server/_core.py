@@ -286,6 +286,7 @@ class Core:
             subs = self._accounts.get(rec.account)
             if subs:
                 event = self.ledger.view(rec)
+                event["order_type"] = event["type"]
                 event["type"] = "order"
                 event["event"] = _EVENTS[rec.status]
                 data = _encode(event)

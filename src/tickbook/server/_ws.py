@@ -5,7 +5,7 @@
 reason. ``/ws/orders``: authenticate with the ``X-API-Key`` header or a first message
 ``{"op": "auth", "api_key": ...}``; then ``{"op": "submit", "req_id": ..., ...order}``,
 ``{"op": "cancel", "req_id", "order_id"}``, ``{"op": "modify", "req_id", "order_id", "price",
-"quantity"}``. Answers: ``{"type": "ack", "req_id", ...}`` or ``{"type": "reject", "req_id",
+"quantity"}``. Answers: ``{"type": "ack", "req_id", "order_type", ...}`` (the order's ``type`` is ``order_type``) or ``{"type": "reject", "req_id",
 "error", "field", "value", "message"}``; the account's order events arrive as
 ``{"type": "order", "event": accepted|partially_filled|filled|cancelled, ...}``.
 """
@@ -139,7 +139,9 @@ async def ws_orders(socket: WebSocket) -> None:
                     value=op,
                 )
             answer = await core.execute(cmd)
-            sub.offer(_encode({"type": "ack", "req_id": req_id, **answer}))
+            sub.offer(
+                _encode({**answer, "order_type": answer["type"], "type": "ack", "req_id": req_id})
+            )
         except TickbookError as exc:
             sub.offer(_reject(req_id, exc))
 
