@@ -2,8 +2,8 @@
 refused request changes nothing (the whole state is compared before and after)."""
 
 import json
-import urllib.parse
 import tempfile
+import urllib.parse
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -5,7 +5,8 @@
 reason. ``/ws/orders``: authenticate with the ``X-API-Key`` header or a first message
 ``{"op": "auth", "api_key": ...}``; then ``{"op": "submit", "req_id": ..., ...order}``,
 ``{"op": "cancel", "req_id", "order_id"}``, ``{"op": "modify", "req_id", "order_id", "price",
-"quantity"}``. Answers: ``{"type": "ack", "req_id", "order_type", ...}`` (the order's ``type`` is ``order_type``) or ``{"type": "reject", "req_id",
+"quantity"}``. Answers: ``{"type": "ack", "req_id", "order_type", ...}`` (the order's
+``type`` is ``order_type`` there) or ``{"type": "reject", "req_id",
 "error", "field", "value", "message"}``; the account's order events arrive as
 ``{"type": "order", "event": accepted|partially_filled|filled|cancelled, ...}``.
 """
