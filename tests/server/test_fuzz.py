@@ -40,7 +40,7 @@ scalars = st.one_of(
             " 5 ",
             "1_000",
         ]
-    ),  # fmt: skip
+    ),
 )
 values = st.one_of(
     scalars,
@@ -59,7 +59,7 @@ fields = st.sampled_from(
         "display_quantity",
         "client_order_id",
         "extra",
-    ]  # fmt: skip
+    ]
 )
 bodies = st.one_of(values, st.dictionaries(fields, values, max_size=8))
 
