@@ -177,21 +177,31 @@ class SqliteJournal(Journal):
         """Connect and create the tables."""
         await self._run(self._writer, self._open)
 
-    def _commit(self, group: Group) -> None:
+    def _finish(self) -> None:
+        try:
+            self._w.execute("COMMIT")
+        except BaseException:
+            self._w.execute("ROLLBACK")
+            raise
+
+    async def commit(self, group: Group) -> None:
+        """Write ``group`` in one durable transaction.
+
+        The rows are written on the calling thread (the sequencer's, which alone uses the
+        writer connection) and only COMMIT, the fsync, runs on the writer thread: handing
+        every row's step between threads costs a GIL hand-off each (the convoy effect made
+        a group of 100 commands take ~80 ms under HTTP load).
+        """
         con = self._w
         con.execute("BEGIN IMMEDIATE")
         try:
             for sql, rows in _statements(group):
                 if rows:
                     con.executemany(self._sql(sql), rows)
-            con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
-
-    async def commit(self, group: Group) -> None:
-        """Write ``group`` in one durable transaction."""
-        await self._run(self._writer, self._commit, group)
+        await self._run(self._writer, self._finish)
 
     def _load(
         self, snapshot: bool

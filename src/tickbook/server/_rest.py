@@ -126,6 +126,9 @@ def health(request: Request) -> dict[str, Any]:
         "status": "healthy" if core.failed is None else "failed",
         "journal": core.journal.kind,
         "seq": core.ledger.applied,
+        "queue_depth": core.queue_depth(),
+        "stats": core.stats,
+        "market_data": {"subscribers": len(core.md.subscribers), "dropped": core.md.dropped},
     }
 
 
