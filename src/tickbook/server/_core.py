@@ -205,6 +205,9 @@ class Core:
             answer = ledger.apply(cmd, self.limits)
         except TickbookError as error:
             self.stats["refused"] += 1
+            log.debug(
+                "refused %s account=%s field=%s: %s", cmd.kind, cmd.account, error.field, error
+            )
             return error
         except Exception as error:  # a bug: the ledger may be half-changed
             self.failed = f"internal error ({type(error).__name__})"
@@ -212,6 +215,7 @@ class Core:
             return Unavailable(f"service unavailable: {self.failed}")
         self.stats["commands"] += 1
         seq = ledger.applied
+        log.debug("accepted seq=%s %s account=%s symbol=%s", seq, cmd.kind, cmd.account, cmd.symbol)
         new_trades, touched, dirty = ledger.take_effects()
         group.commands.append(
             (seq, cmd.kind, cmd.account, cmd.symbol, _encode(cmd.fields).decode())

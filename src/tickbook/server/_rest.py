@@ -7,6 +7,7 @@ a book. Errors answer 4xx with ``{"error", "field", "value", "message"}``.
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Annotated, Any
 
 import msgspec
@@ -18,6 +19,8 @@ from tickbook.core import OrderNotActive, TickbookError, UnknownOrder, Validatio
 from tickbook.server._core import Core, Overloaded, Unavailable
 from tickbook.server._ledger import InsufficientFunds, LimitExceeded
 from tickbook.server._parse import parse_cancel, parse_modify, parse_order, parse_order_id
+
+log = logging.getLogger("tickbook.server")
 
 __all__ = ["ROUTES", "describe", "error_response", "hash_key"]
 
@@ -67,7 +70,8 @@ def _account(request: Request, api_key: str | None) -> int:
     if not api_key:
         raise NotAuthorizedException("missing X-API-Key header")
     account = _core(request).ledger.by_key.get(hash_key(api_key))
-    if account is None:
+    if account is None:  # the key itself is never logged
+        log.info("refused an unknown API key on %s %s", request.method, request.url.path)
         raise NotAuthorizedException("unknown API key")
     return account
 
@@ -113,7 +117,7 @@ def error_response(request: Request, exc: Exception) -> Response[dict[str, Any]]
         if getattr(exc, "extra", None):
             body["detail"] = exc.extra
         return Response(body, status_code=status, headers=getattr(exc, "headers", None) or None)
-    request.logger.exception("unexpected error on %s", request.url.path)  # a bug, not bad input
+    log.error("unexpected error on %s", request.url.path, exc_info=exc)  # a bug, not bad input
     return Response({"error": "internal", "message": "internal error"}, status_code=500)
 
 

@@ -69,6 +69,7 @@ def create_app(core: Core, *, ws_queue: int = 10000, on_ready: Any = None) -> Li
             ),
         ),
         debug=False,
+        logging_config=None,  # the process configures logging (``serve``), not the app
     )
     app.state.core = core
     app.state.ws_queue = ws_queue
@@ -153,6 +154,11 @@ def serve(
     """Run the exchange service until SIGTERM/SIGINT (graceful: queue answered, snapshot)."""
     import uvicorn
 
+    logging.basicConfig(
+        level=logging.INFO,
+        format='{"ts": "%(asctime)s", "level": "%(levelname)s", "logger": "%(name)s", '
+        '"msg": "%(message)s"}',
+    )
     market = load_symbols(symbols) if symbols is not None else default_market()
     journal = open_journal(db, data_dir)
     core = Core(market, journal, limits=limits or AccountLimits(), snapshot_every=snapshot_every)
