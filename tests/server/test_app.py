@@ -184,3 +184,13 @@ def test_simulation_reference_metrics(client):
     again = client.post("/api/simulation", json={"num_orders": 500, "seed": 3}).json()["metrics"]
     assert again["trades_executed"] == m["trades_executed"]  # seeded: same orders, same trades
     assert client.post("/api/simulation", json={"num_orders": 0}).status_code == 400
+
+
+def test_metrics(client):
+    post(client, {"side": "buy", "price": "90", "quantity": "1"})
+    post(client, {"side": "buy", "price": "90.001", "quantity": "1"})
+    post(client, {"side": "buy", "price": "999999", "quantity": "999"})
+    text = client.get("/metrics").text
+    assert "tickbook_commands_total" in text and "tickbook_journal_commit_seconds_bucket" in text
+    assert 'tickbook_rejects_total{reason="InsufficientFunds"} 1.0' in text
+    assert "tickbook_queue_depth 0.0" in text and "tickbook_journal_group_size_count" in text

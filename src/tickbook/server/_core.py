@@ -78,7 +78,17 @@ class Core:
         self.ledger = Ledger(market)
         self.md = MarketData(self.ledger)
         self.failed: str | None = None
-        self.stats = {"commands": 0, "refused": 0, "groups": 0, "commit_seconds": 0.0}
+        self.stats: dict[str, Any] = {
+            "commands": 0,
+            "refused": 0,
+            "refused_by": {},
+            "groups": 0,
+            "commit_seconds": 0.0,
+            "matching_seconds": 0.0,
+        }
+        from tickbook.server._metrics import CoreMetrics
+
+        self.metrics = CoreMetrics(self)
         self._queue: asyncio.Queue[Any] = asyncio.Queue(queue_size)
         self._accounts: dict[int, set[Subscriber]] = {}
         self._task: asyncio.Task[None] | None = None
@@ -182,8 +192,11 @@ class Core:
                     if future is not None and not future.done():
                         future.set_exception(Unavailable(f"service unavailable: {self.failed}"))
                 return
-            self.stats["commit_seconds"] += time.perf_counter() - started
+            spent = time.perf_counter() - started
+            self.stats["commit_seconds"] += spent
             self.stats["groups"] += 1
+            self.metrics.commit.observe(spent)
+            self.metrics.group.observe(len(group.commands))
         for future, answer in answers:
             if future is None or future.done():
                 continue
@@ -201,10 +214,15 @@ class Core:
             repeat = ledger.answers.get((cmd.account, cmd.fields.get("client_order_id")))
             if repeat is not None:
                 return repeat
+        started = time.perf_counter()
         try:
             answer = ledger.apply(cmd, self.limits)
         except TickbookError as error:
+            self.stats["matching_seconds"] += time.perf_counter() - started
             self.stats["refused"] += 1
+            by = self.stats["refused_by"]
+            reason = type(error).__name__
+            by[reason] = by.get(reason, 0) + 1
             log.debug(
                 "refused %s account=%s field=%s: %s", cmd.kind, cmd.account, error.field, error
             )
@@ -213,6 +231,7 @@ class Core:
             self.failed = f"internal error ({type(error).__name__})"
             log.exception("command failed inside the ledger; the service stops")
             return Unavailable(f"service unavailable: {self.failed}")
+        self.stats["matching_seconds"] += time.perf_counter() - started
         self.stats["commands"] += 1
         seq = ledger.applied
         log.debug("accepted seq=%s %s account=%s symbol=%s", seq, cmd.kind, cmd.account, cmd.symbol)

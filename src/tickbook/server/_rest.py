@@ -343,7 +343,15 @@ async def simulation(request: Request, data: SimulationRequest) -> dict[str, Any
     }
 
 
+@get("/metrics", sync_to_thread=False, include_in_schema=False)
+def metrics(request: Request) -> Response[bytes]:
+    """Prometheus metrics (text format)."""
+    body = _core(request).metrics.render()
+    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
 ROUTES = [
+    metrics,
     health,
     symbols,
     submit_order,
