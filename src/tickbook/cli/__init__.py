@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tickbook.cli import backtest, demo, lob, rebalance, replay
+from tickbook.cli import accounts, backtest, demo, lob, rebalance, replay, serve
 from tickbook.cli._common import EXIT_CODES, Boundary
 
 __all__ = ["app", "main"]
@@ -24,6 +24,8 @@ for _module, _name in ((lob, "lob"), (demo, "demo"), (backtest, "backtest")):
     app.command(_name, epilog=EXIT_CODES)(_module.command)
 app.add_typer(replay.app, name="replay", epilog=EXIT_CODES)
 app.add_typer(rebalance.app, name="rebalance", epilog=EXIT_CODES)
+app.command("serve", epilog=EXIT_CODES)(serve.serve)
+app.add_typer(accounts.app, name="accounts", epilog=EXIT_CODES)
 
 
 def _version(value: bool) -> None:
