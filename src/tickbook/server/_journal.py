@@ -259,10 +259,14 @@ class SqliteJournal(Journal):
         return await self._run(self._reader, self._query, sql, args)
 
     async def close(self) -> None:
-        """Close the connections."""
-        for con in (self._w, self._r):
+        """Close the connections, each on its own thread after the work queued before it.
+
+        Closing a connection from another thread while a query runs on it crashes sqlite3
+        (seen in the restart test), so the close is queued behind that work.
+        """
+        for pool, con in ((self._writer, self._w), (self._reader, self._r)):
             if con is not None:
-                con.close()
+                await self._run(pool, con.close)
         self._writer.shutdown(wait=True)
         self._reader.shutdown(wait=True)
 
