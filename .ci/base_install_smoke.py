@@ -95,4 +95,12 @@ for call, extra, module in missing:
     else:
         raise AssertionError(f"ran without the {extra} extra")
 
+# the sample panel travels with the package: the demo and the paper broker need no checkout
+panel = backtest.load_panel(backtest.sample_data_dir() / "sp500_20_stocks_1990_2022.csv.gz")
+assert panel.shape == (8313, 20), panel.shape
+from tickbook.brokers import SimBroker  # noqa: E402
+
+paper = SimBroker.sample(1_000_000_00)
+assert paper.quote("AAPL").bid_cents > 0
+
 print(f"base install smoke: ok ({len(caps)} capabilities, Python {sys.version.split()[0]})")

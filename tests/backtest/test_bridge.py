@@ -13,6 +13,7 @@ from tickbook.core import ValidationError
 from tickbook.portfolio import CostModel, Portfolio
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "daily"
+SAMPLE = Path(__file__).resolve().parents[2] / "src" / "tickbook" / "_sample"
 
 
 def _panel(seed, n_bars, n, missing=0.03, ohlc=False):
@@ -121,7 +122,7 @@ def test_fractional_close_fills_equal_vectorbt(seed, n_bars, n, fee_bps):
 
 
 def _sp500(start="2005", end="2022"):
-    frame = pd.read_csv(DATA / "sp500_20_stocks_1990_2022.csv.gz", index_col=0, parse_dates=True)
+    frame = pd.read_csv(SAMPLE / "sp500_20_stocks_1990_2022.csv.gz", index_col=0, parse_dates=True)
     return frame.loc[start:end] * 100  # dollars to cents
 
 

@@ -10,7 +10,7 @@ from tests.backtest.nanobook_adapter import nanobook_equity, rows_from_arrays, r
 from tests.reference.weights_model import simulate
 from tickbook.backtest import backtest_weights
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "daily"
+SAMPLE = Path(__file__).resolve().parents[2] / "src" / "tickbook" / "_sample"
 
 
 def test_two_asset_swap_nanobook_sits_in_cash_for_a_bar():
@@ -42,7 +42,7 @@ def test_two_asset_swap_nanobook_sits_in_cash_for_a_bar():
 
 
 def _real(start, end):
-    frame = pd.read_csv(DATA / "sp500_20_stocks_1990_2022.csv.gz", index_col=0, parse_dates=True)
+    frame = pd.read_csv(SAMPLE / "sp500_20_stocks_1990_2022.csv.gz", index_col=0, parse_dates=True)
     return np.round(frame.loc[start:end].to_numpy() * 100), list(frame.columns)
 
 

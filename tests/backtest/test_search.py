@@ -15,13 +15,13 @@ from tickbook.backtest import (
 )
 from tickbook.core import ValidationError
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "daily"
+SAMPLE = Path(__file__).resolve().parents[2] / "src" / "tickbook" / "_sample"
 
 
 @pytest.fixture(scope="module")
 def cents():
     # load_panel's frames say they are in ticks (cents, fractions kept)
-    return load_panel(DATA / "sp500_20_stocks_1990_2022.csv.gz", start="2008", end="2019")
+    return load_panel(SAMPLE / "sp500_20_stocks_1990_2022.csv.gz", start="2008", end="2019")
 
 
 GRID = {"lookback": [63, 126, 252], "top": [3, 5]}

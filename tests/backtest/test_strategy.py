@@ -14,11 +14,11 @@ from tickbook.backtest import (
 from tickbook.core import ValidationError
 from tickbook.portfolio import CostModel
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "daily"
+SAMPLE = Path(__file__).resolve().parents[2] / "src" / "tickbook" / "_sample"
 
 
 def _cents(start="2015", end="2022"):
-    frame = pd.read_csv(DATA / "sp500_20_stocks_1990_2022.csv.gz", index_col=0, parse_dates=True)
+    frame = pd.read_csv(SAMPLE / "sp500_20_stocks_1990_2022.csv.gz", index_col=0, parse_dates=True)
     return (frame.loc[start:end] * 100).round()
 
 

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-DAILY = Path(__file__).resolve().parents[2] / "data" / "daily"
-PANEL = DAILY / "sp500_20_stocks_1990_2022.csv.gz"
+PANEL = (
+    Path(__file__).resolve().parents[2] / "src/tickbook/_sample/sp500_20_stocks_1990_2022.csv.gz"
+)
 
 
 def sim_state(broker):
@@ -26,6 +27,4 @@ def _has(broker, order_id):
 
 @pytest.fixture
 def panel_path():
-    if not PANEL.exists():
-        pytest.skip("data/daily panel not present")
     return PANEL

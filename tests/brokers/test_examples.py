@@ -8,7 +8,7 @@ def test_readme_sim_broker_example(panel_path, tmp_path, monkeypatch):
     # -- README, "Brokers", as written --
     from tickbook.brokers import SimBroker
 
-    # paper trading on the real daily prices shipped in data/daily (20 S&P 500 stocks)
+    # paper trading on the real daily prices shipped with tickbook (20 S&P 500 stocks)
     broker = SimBroker.sample(1_000_000_00, state_path="paper.jsonl")
     quote = broker.quote("AAPL")  # bid/ask from the slippage model, in cents
     order = broker.submit_order(

@@ -26,8 +26,13 @@ _INDEX = "sp500_index_1990_2022.csv.gz"
 
 
 def sample_data_dir() -> Path:
-    """Return the repository's ``data/daily`` folder (real prices, see its README.md)."""
-    return Path(__file__).resolve().parents[3] / "data" / "daily"
+    """Return the folder of the sample panels shipped inside the package (see its README.md).
+
+    Real daily prices (20 S&P 500 stocks and the index, 1990-2022) travel with every install,
+    so the demo, ``SimBroker.sample()`` and the rebalancer's paper account work after a plain
+    ``pip install tickbook``.
+    """
+    return Path(__file__).resolve().parents[1] / "_sample"
 
 
 def load_panel(

@@ -1,8 +1,9 @@
 """Price files for ``SimBroker``: a dates x symbols panel in dollars, read without floats.
 
-The format of ``data/daily/sp500_20_stocks_1990_2022.csv.gz``: a header ``Date,SYM1,SYM2,...``
-then one row per date; prices in dollars (any number of decimals), empty cells for no price.
-Prices become integer cents through ``Decimal``, rounded half-even to the cent.
+The format of the shipped sample ``tickbook/_sample/sp500_20_stocks_1990_2022.csv.gz``: a
+header ``Date,SYM1,SYM2,...`` then one row per date; prices in dollars (any number of
+decimals), empty cells for no price. Prices become integer cents through ``Decimal``, rounded
+half-even to the cent.
 """
 
 from __future__ import annotations

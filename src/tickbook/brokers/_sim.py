@@ -71,7 +71,7 @@ class SimBroker(BrokerBase):
     Args:
         cash_cents: starting cash.
         prices: a price file (CSV or CSV.gz, dates x symbols in dollars, such as
-            ``data/daily/sp500_20_stocks_1990_2022.csv.gz``), or a mapping of symbol to
+            ``src/tickbook/_sample/sp500_20_stocks_1990_2022.csv.gz``), or a mapping of symbol to
             starting price in cents; ``None`` starts with no symbols (use ``set_price``).
         start: the row of the price file to start on (default: the last one; negative counts
             from the end).
@@ -167,7 +167,7 @@ class SimBroker(BrokerBase):
     ) -> SimBroker:
         """Return a paper account on the real daily prices shipped with tickbook.
 
-        The panel is ``data/daily/sp500_20_stocks_1990_2022.csv.gz`` (20 S&P 500 stocks,
+        The panel is ``src/tickbook/_sample/sp500_20_stocks_1990_2022.csv.gz`` (20 S&P 500 stocks,
         1990-2022), starting on its last day; ``kwargs`` go to ``SimBroker``.
         """
         from tickbook.backtest import sample_data_dir

@@ -1,6 +1,7 @@
 """``tickbook backtest``: a price panel plus weights (or a built-in strategy) to a tear sheet.
 
-    tickbook backtest --prices data/daily/sp500_20_stocks_1990_2022.csv.gz --strategy momentum
+    tickbook backtest --prices src/tickbook/_sample/sp500_20_stocks_1990_2022.csv.gz \
+        --strategy momentum
     tickbook backtest --prices prices.parquet --weights weights.csv --fill next_open ...
     tickbook backtest --prices p.csv --strategy momentum --grid lookback=63,126,252 --grid top=3,5
 
@@ -140,7 +141,7 @@ def command(
 ) -> None:
     """Backtest target weights or a built-in strategy; print its metrics, write a tear sheet.
 
-    Example: tickbook backtest --prices data/daily/sp500_20_stocks_1990_2022.csv.gz
+    Example: tickbook backtest --prices src/tickbook/_sample/sp500_20_stocks_1990_2022.csv.gz
     --strategy momentum --grid lookback=63,126 --grid top=3,5
     """
     given = {"--prices": prices, "--weights": weights, "--open-prices": open_prices}

@@ -8,8 +8,9 @@
 ``--broker sim`` (the default) is a paper account on tickbook's own books, kept in
 ``<data-dir>/sim-broker.jsonl`` so successive commands see the same account; its prices come
 from ``[broker.sim] prices`` in ``--config`` (a price file, or a table of cents), else from the
-repository's ``data/daily`` panel. The audit log is ``<data-dir>/audit.jsonl``. Exit codes: 0
-ok, 1 bad input, 3 the risk check failed (or the kill switch is on).
+sample panel shipped with tickbook (``tickbook/_sample``). The audit log is
+``<data-dir>/audit.jsonl``. Exit codes: 0 ok, 1 bad input, 3 the risk check failed (or the
+kill switch is on).
 """
 
 from __future__ import annotations
@@ -38,9 +39,7 @@ app = typer.Typer(
 KILL_AT_STEP_ENV = "TICKBOOK_REBALANCE_KILL_AT_STEP"
 _TABLES = ("risk", "rebalance", "broker")
 _BROKERS = ("sim", "binance", "ibkr")
-_DEFAULT_PRICES = (
-    Path(__file__).resolve().parents[3] / "data/daily/sp500_20_stocks_1990_2022.csv.gz"
-)
+_DEFAULT_PRICES = Path(__file__).resolve().parents[1] / "_sample/sp500_20_stocks_1990_2022.csv.gz"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
