@@ -29,7 +29,6 @@ class _Empty:
 
 def _empty_kernel_door(ex):
     from numba import njit, typeof, types
-
     from tickbook.book._entry import fast
 
     @njit

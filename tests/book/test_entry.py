@@ -4,8 +4,7 @@ import numpy as np
 from numba import config
 
 from tickbook.book import Exchange, _kernels
-from tickbook.book._entry import entry_points, fast
-from tickbook.book._state import MEMINFO_OFFSET, new_state
+from tickbook.book._jit import MEMINFO_OFFSET, entry_points, fast, new_state
 
 
 def test_fast_door_and_dispatcher_give_the_same_answers():

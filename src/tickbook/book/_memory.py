@@ -58,15 +58,22 @@ def grow(st: Any, adopt: Any, orders: int = 0, trades: int = 0) -> None:
     levels = max(int(h[lay.H_NLEV]), int(h[lay.H_NLEV + 1])) + 3 + pending
     if levels > lv.shape[1]:
         lv = np.empty((2, max(2 * lv.shape[1], _pow2(levels)), lv.shape[2]), np.int64)
+    lx, ld = st.lx, st.ld
+    chunks = max(int(h[lay.H_NCH]), int(h[lay.H_NCH + 1])) + 3 + pending
+    if chunks > lx.shape[1]:
+        cap = max(2 * lx.shape[1], _pow2(chunks))
+        lx = np.empty((2, cap, 2, lay.CHUNK), np.int64)
+        ld = np.empty((2, ld.shape[1], cap), np.int64)
     ev = st.ev
     events = int(h[lay.H_NEVENTS]) + 3 + orders
     if h[lay.H_RECORD] and events > ev.shape[0]:
         ev = np.empty((max(_GROWTH * ev.shape[0], 16, _pow2(events)),), ev.dtype)
-    sp = st.sp
+    sp, sx = st.sp, st.sx
     if int(h[lay.H_NSTOPS]) + 2 > sp.shape[0]:
         sp = np.empty((2 * sp.shape[0], sp.shape[1]), np.int64)
+        sx = np.empty((sx.shape[0], sp.shape[0]), np.int64)
     tr = st.tr
     rows = int(h[lay.H_NTRADES]) + trades
     if rows > tr.shape[0]:
         tr = np.empty((max(_GROWTH * tr.shape[0], _pow2(rows)), tr.shape[1]), np.int64)
-    adopt(st, oq, oc, vals, lv, ev, sp, tr)
+    adopt(st, oq, oc, vals, lv, lx, ld, ev, sp, sx, tr)

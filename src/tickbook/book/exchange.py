@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from tickbook.book import _layout as lay
-from tickbook.book._entry import entry_points
 from tickbook.book._errors import refusal
+from tickbook.book._jit import entry_points, new_state
 from tickbook.book._memory import grow
 from tickbook.book._results import (
     CancelResult,
@@ -29,7 +29,6 @@ from tickbook.book._results import (
     Trade,
     TradeLog,
 )
-from tickbook.book._state import new_state
 from tickbook.book.snapshot import BookSnapshot
 from tickbook.core import (
     DataError,

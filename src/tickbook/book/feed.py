@@ -14,9 +14,8 @@ import numpy as np
 
 from tickbook.book import _feed
 from tickbook.book import _layout as lay
-from tickbook.book._entry import fast_kernel
 from tickbook.book._errors import refusal
-from tickbook.book._state import new_state
+from tickbook.book._jit import fast_kernel, new_state
 from tickbook.book.snapshot import BookSnapshot
 from tickbook.core import Side, ValidationError
 from tickbook.core._checks import check_int
