@@ -198,9 +198,15 @@ def level_open(st, side, key):
         ld[side, D_COUNT, c] = 0
         ld[side, D_MAX, 0] = key
         hdr[H_NCH + side] = 1
-    d = _chunk_at(ld, side, hdr[H_NCH + side], key)
-    c = ld[side, D_CHUNK, d]
-    j = _in_chunk(lx, side, c, ld[side, D_COUNT, c], key)
+    top = hdr[H_TOP + side]
+    if top >= 0 and key > lv[side, top, V_KEY]:  # a new best: after the last key
+        d = hdr[H_NCH + side] - 1
+        c = ld[side, D_CHUNK, d]
+        j = ld[side, D_COUNT, c]
+    else:
+        d = _chunk_at(ld, side, hdr[H_NCH + side], key)
+        c = ld[side, D_CHUNK, d]
+        j = _in_chunk(lx, side, c, ld[side, D_COUNT, c], key)
     if ld[side, D_COUNT, c] == CHUNK:
         _split(st, side, d)
         if j > _HALF:
@@ -226,6 +232,11 @@ def level_open(st, side, key):
 def _locate(st, side, key):
     """Return (position, chunk, index) of ``key``, which is on the book."""
     ld = st.ld
+    top = st.hdr[H_TOP + side]
+    if key == st.lv[side, top, V_KEY]:  # the best level: the last key of the last chunk
+        d = st.hdr[H_NCH + side] - 1
+        c = ld[side, D_CHUNK, d]
+        return d, c, ld[side, D_COUNT, c] - 1
     d = _chunk_at(ld, side, st.hdr[H_NCH + side], key)
     c = ld[side, D_CHUNK, d]
     return d, c, _in_chunk(st.lx, side, c, ld[side, D_COUNT, c], key)
@@ -279,14 +290,16 @@ def level_close(st, side, s):
             ld[side, D_MAX, d] = lx[side, c, X_KEY, n - 2]
         if n - 1 < _MERGE:
             _merge(st, side, d)
+    _set_top(st, side)
     last = hdr[H_NLEV + side] - 1
-    if s != last:
+    if s != last:  # the last pool row moves into the hole; its chunk entry follows
         for col in range(lv.shape[2]):
             lv[side, s, col] = lv[side, last, col]
         _, c, j = _locate(st, side, lv[side, s, V_KEY])
         lx[side, c, X_SLOT, j] = s
+        if hdr[H_TOP + side] == last:
+            hdr[H_TOP + side] = s
     hdr[H_NLEV + side] = last
-    _set_top(st, side)
 
 
 @njit(cache=True)
