@@ -251,3 +251,19 @@ def test_feed_adjustments_that_would_overflow_a_level_are_refused():
         book.add(7, "buy", 100, 4)
     book.adjust_level("buy", 100, 3)
     assert book.level("buy", 100)[0] == lay.MAX_LEVEL_QTY
+
+
+def test_pending_stops_reserve_no_level_chunks():
+    # each pending stop may open a level when it fires; chunks are taken when a split needs
+    # one, not reserved per stop (64 keys each): their arrays follow the book, not the stops
+    ex = Exchange()
+    ex.submit_limit("sell", 1_000, 5)
+    ex.submit_limit("buy", 1_000, 1)
+    for k in range(2_000):
+        ex.submit_stop_limit("buy", 2_000 + k, 1_500 + k, 1)
+    assert ex.pending_stop_count() == 2_000 and ex._st.lx.shape[1] <= 8
+    ex.submit_limit("sell", 5_000, 10_000)
+    ex.submit_limit("buy", 5_000, 10_000)  # last 5000: every stop fires, ~2000 new bid levels
+    assert ex.pending_stop_count() == 0
+    check_structure(ex)
+    assert len(ex.full_book().bids) == 2_000

@@ -19,6 +19,7 @@ Each level keeps a doubly linked FIFO queue of its orders through the links pack
 ``oq[:, O_LINK]``. Kernels here trust their callers: room was made first (``_room.py``).
 """
 
+import numpy as np
 from numba import njit
 
 from tickbook.book._layout import (
@@ -28,6 +29,7 @@ from tickbook.book._layout import (
     D_FREE,
     D_MAX,
     H_BEST,
+    H_CAP_CHUNKS,
     H_CH_FREE,
     H_CH_USED,
     H_NCH,
@@ -132,13 +134,33 @@ def _set_top(st, side):
 
 @njit(cache=True)
 def _new_chunk(st, side):
+    """Take a free chunk id, doubling the chunk arrays when none is left.
+
+    The chunks grow here, inside the kernel, like the trade log: reserving room up front would
+    mean a chunk per level that every pending stop might open (64 keys each). Callers read
+    ``st.lx`` / ``st.ld`` again after this call (the old arrays are gone once replaced).
+    """
     hdr = st.hdr
     if hdr[H_CH_FREE + side] > 0:
         hdr[H_CH_FREE + side] -= 1
         return st.ld[side, D_FREE, hdr[H_CH_FREE + side]]
     c = hdr[H_CH_USED + side]
+    if c == st.lx.shape[1]:
+        _grow_chunks(st)
     hdr[H_CH_USED + side] = c + 1
     return c
+
+
+@njit(cache=True)
+def _grow_chunks(st):
+    cap = st.lx.shape[1]
+    lx = np.empty((2, 2 * cap, 2, CHUNK), np.int64)
+    ld = np.empty((2, st.ld.shape[1], 2 * cap), np.int64)
+    lx[:, :cap] = st.lx
+    ld[:, :, :cap] = st.ld
+    st.lx = lx
+    st.ld = ld
+    st.hdr[H_CAP_CHUNKS] = 2 * cap
 
 
 @njit(cache=True)
@@ -159,10 +181,10 @@ def _drop_chunk(st, side, d):
 @njit(cache=True)
 def _split(st, side, d):
     """Move the upper half of the full chunk at position ``d`` into a new chunk after it."""
+    e = _new_chunk(st, side)  # first: it may replace the arrays
     ld = st.ld
     lx = st.lx
     c = ld[side, D_CHUNK, d]
-    e = _new_chunk(st, side)
     for t in range(CHUNK - _HALF):
         lx[side, e, X_KEY, t] = lx[side, c, X_KEY, _HALF + t]
         lx[side, e, X_SLOT, t] = lx[side, c, X_SLOT, _HALF + t]
@@ -190,14 +212,14 @@ def level_open(st, side, key):
     lv[side, s, V_TAIL] = -1
     lv[side, s, V_COUNT] = 0
     hdr[H_NLEV + side] = s + 1
-    ld = st.ld
-    lx = st.lx
     if hdr[H_NCH + side] == 0:
         c = _new_chunk(st, side)
-        ld[side, D_CHUNK, 0] = c
-        ld[side, D_COUNT, c] = 0
-        ld[side, D_MAX, 0] = key
+        st.ld[side, D_CHUNK, 0] = c
+        st.ld[side, D_COUNT, c] = 0
+        st.ld[side, D_MAX, 0] = key
         hdr[H_NCH + side] = 1
+    ld = st.ld
+    lx = st.lx
     top = hdr[H_TOP + side]
     if top >= 0 and key > lv[side, top, V_KEY]:  # a new best: after the last key
         d = hdr[H_NCH + side] - 1
@@ -209,6 +231,8 @@ def level_open(st, side, key):
         j = _in_chunk(lx, side, c, ld[side, D_COUNT, c], key)
     if ld[side, D_COUNT, c] == CHUNK:
         _split(st, side, d)
+        ld = st.ld  # the split may have grown the arrays
+        lx = st.lx
         if j > _HALF:
             d += 1
             c = ld[side, D_CHUNK, d]

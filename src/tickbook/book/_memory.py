@@ -58,12 +58,6 @@ def grow(st: Any, adopt: Any, orders: int = 0, trades: int = 0) -> None:
     levels = max(int(h[lay.H_NLEV]), int(h[lay.H_NLEV + 1])) + 3 + pending
     if levels > lv.shape[1]:
         lv = np.empty((2, max(2 * lv.shape[1], _pow2(levels)), lv.shape[2]), np.int64)
-    lx, ld = st.lx, st.ld
-    chunks = max(int(h[lay.H_NCH]), int(h[lay.H_NCH + 1])) + 3 + pending
-    if chunks > lx.shape[1]:
-        cap = max(2 * lx.shape[1], _pow2(chunks))
-        lx = np.empty((2, cap, 2, lay.CHUNK), np.int64)
-        ld = np.empty((2, ld.shape[1], cap), np.int64)
     ev = st.ev
     events = int(h[lay.H_NEVENTS]) + 3 + orders
     if h[lay.H_RECORD] and events > ev.shape[0]:
@@ -76,4 +70,4 @@ def grow(st: Any, adopt: Any, orders: int = 0, trades: int = 0) -> None:
     rows = int(h[lay.H_NTRADES]) + trades
     if rows > tr.shape[0]:
         tr = np.empty((max(_GROWTH * tr.shape[0], _pow2(rows)), tr.shape[1]), np.int64)
-    adopt(st, oq, oc, vals, lv, lx, ld, ev, sp, sx, tr)
+    adopt(st, oq, oc, vals, lv, ev, sp, sx, tr)  # level chunks grow in the kernels

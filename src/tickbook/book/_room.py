@@ -12,7 +12,6 @@ from tickbook.book._index import _log2, _rehash, _rehash_from_orders, _reinsert
 from tickbook.book._jit import entry, view
 from tickbook.book._jit._doors import COMMANDS, GRID
 from tickbook.book._layout import (
-    H_CAP_CHUNKS,
     H_CAP_EVENTS,
     H_CAP_INDEX,
     H_CAP_LEVELS,
@@ -21,7 +20,6 @@ from tickbook.book._layout import (
     H_FREE,
     H_IX_BITS,
     H_IX_COUNT,
-    H_NCH,
     H_NEVENTS,
     H_NFREE,
     H_NLEV,
@@ -38,7 +36,6 @@ from tickbook.book._layout import (
 from tickbook.book._slots import link_next, link_prev, set_next, set_prev
 
 _LEVELS = types.Array(types.int64, 3, "C")
-_CHUNKS = types.Array(types.int64, 4, "C")
 _INDEX = types.Array(types.int32, 1, "C")
 
 
@@ -51,8 +48,6 @@ def has_room(st, orders, levels, events, stops):
         and 2 * (hdr[H_IX_COUNT] + orders) <= hdr[H_CAP_INDEX]
         and hdr[H_NLEV] + levels <= hdr[H_CAP_LEVELS]
         and hdr[H_NLEV + 1] + levels <= hdr[H_CAP_LEVELS]
-        and hdr[H_NCH] + levels <= hdr[H_CAP_CHUNKS]  # a new level splits one chunk at most
-        and hdr[H_NCH + 1] + levels <= hdr[H_CAP_CHUNKS]
         and hdr[H_NEVENTS] + events <= hdr[H_CAP_EVENTS]
         and hdr[H_NSTOPS] + stops <= hdr[H_CAP_STOPS]
     )
@@ -113,28 +108,10 @@ def _grow_levels(st, levels):
         lv[:, : st.lv.shape[1], :] = st.lv
         st.lv = lv
         hdr[H_CAP_LEVELS] = lcap
-    ccap = st.lx.shape[1]
-    need = max(hdr[H_NCH], hdr[H_NCH + 1]) + levels
-    if need > ccap:
-        while need > ccap:
-            ccap *= 2
-        lx = np.empty((2, ccap, 2, st.lx.shape[3]), np.int64)
-        ld = np.empty((2, st.ld.shape[1], ccap), np.int64)
-        _copy_chunks(st, lx, ld)
 
 
-@njit(cache=True)
-def _copy_chunks(st, lx, ld):
-    old = st.lx.shape[1]
-    lx[:, :old] = st.lx
-    ld[:, :, :old] = st.ld
-    st.lx = lx
-    st.ld = ld
-    st.hdr[H_CAP_CHUNKS] = lx.shape[1]
-
-
-@entry(GRID, GRID, _INDEX, _LEVELS, _CHUNKS, _LEVELS, COMMANDS, GRID, GRID, GRID)
-def adopt(state, oq, oc, vals, lv, lx, ld, ev, sp, sx, tr):
+@entry(GRID, GRID, _INDEX, _LEVELS, COMMANDS, GRID, GRID, GRID)
+def adopt(state, oq, oc, vals, lv, ev, sp, sx, tr):
     """Move the book into larger arrays allocated by the caller (a field's own array: kept).
 
     Python allocates them (``_memory.grow``); ``vals`` arrives filled with ``EMPTY_SLOT``.
@@ -158,8 +135,6 @@ def adopt(state, oq, oc, vals, lv, lx, ld, ev, sp, sx, tr):
         lv[:, : st.lv.shape[1], :] = st.lv
         st.lv = lv
         hdr[H_CAP_LEVELS] = lv.shape[1]
-    if lx.shape[1] > st.lx.shape[1]:
-        _copy_chunks(st, lx, ld)
     if ev.shape[0] > st.ev.shape[0]:
         ev[: hdr[H_NEVENTS]] = st.ev[: hdr[H_NEVENTS]]
         st.ev = ev
