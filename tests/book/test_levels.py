@@ -44,7 +44,11 @@ def check_structure(ex: Exchange | FeedBook) -> None:
             keys += chunk
             rows += lx[side, c, lay.X_SLOT, :n].tolist()
         assert keys == sorted(set(keys)), "keys out of order or repeated"
-        assert sorted(rows) == list(range(nlev)), "pool rows and chunks disagree"
+        used = set(rows)
+        holes = [r for r in range(nlev) if r not in used]
+        assert set(rows) <= set(range(nlev)) and len(set(rows)) == len(rows)
+        assert len(holes) == hdr[lay.H_LV_HOLES + side], "pool rows and chunks disagree"
+        assert all(lv[side, r, lay.V_KEY] == 0 for r in holes), "a closed row keeps a key"
         for key, row in zip(keys, rows, strict=True):
             assert lv[side, row, lay.V_KEY] == key
             assert lv[side, row, lay.V_COUNT] > 0, "an empty level stays open"

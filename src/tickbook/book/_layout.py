@@ -41,9 +41,9 @@ STP_CANCEL_BOTH = int(SelfTradePrevention.CANCEL_BOTH)
 STP_DECREMENT = int(SelfTradePrevention.DECREMENT)
 
 # -- price levels ------------------------------------------------------------------------------
-#: lv (int64 [2, L, 5]): per side a pool of level records, rows 0..H_NLEV-1 in use, in no
-#: order (a closed level's row takes the last row). key = price on the bid side and -price on
-#: the ask side, so both sides ascend toward the best.
+#: lv (int64 [2, L, 5]): per side a pool of level records, rows 0..H_NLEV-1, in no order; a
+#: closed level's row is a hole (key 0, on a free list) until reused or compacted away.
+#: key = price on the bid side and -price on the ask side, so both sides ascend toward the best.
 V_KEY, V_QTY, V_HEAD, V_TAIL, V_COUNT = range(5)
 #: lx (int64 [2, chunks, 2, CHUNK]): the levels' order, as chunks of up to CHUNK sorted keys
 #: (row X_KEY) with the pool row of each (row X_SLOT)
@@ -132,6 +132,8 @@ H_CAP_CHUNKS = 38
 H_NHEAP = 39  # +side: stops in each side's trigger heap
 H_NTRAIL = 41  # pending trailing stops
 H_STOPS_DUE = 42  # 1 when the stops must be checked although nothing traded
+H_LV_FREE = 43  # +side: first closed pool row (a hole, linked through V_HEAD), -1 for none
+H_LV_HOLES = 45  # +side: closed pool rows below H_NLEV
 HDR_SIZE = 48
 
 NO_PRICE = 0

@@ -32,6 +32,8 @@ from tickbook.book._layout import (
     H_CAP_CHUNKS,
     H_CH_FREE,
     H_CH_USED,
+    H_LV_FREE,
+    H_LV_HOLES,
     H_NCH,
     H_NLEV,
     H_NRESTING,
@@ -205,13 +207,18 @@ def level_open(st, side, key):
     """Open an empty level at ``key`` (not on the book); answer its pool row (room ensured)."""
     hdr = st.hdr
     lv = st.lv
-    s = hdr[H_NLEV + side]
+    if hdr[H_LV_HOLES + side] > 0:  # reuse a closed row
+        s = hdr[H_LV_FREE + side]
+        hdr[H_LV_FREE + side] = lv[side, s, V_HEAD]
+        hdr[H_LV_HOLES + side] -= 1
+    else:
+        s = hdr[H_NLEV + side]
+        hdr[H_NLEV + side] = s + 1
     lv[side, s, V_KEY] = key
     lv[side, s, V_QTY] = 0
     lv[side, s, V_HEAD] = -1
     lv[side, s, V_TAIL] = -1
     lv[side, s, V_COUNT] = 0
-    hdr[H_NLEV + side] = s + 1
     if hdr[H_NCH + side] == 0:
         c = _new_chunk(st, side)
         st.ld[side, D_CHUNK, 0] = c
@@ -315,15 +322,45 @@ def level_close(st, side, s):
         if n - 1 < _MERGE:
             _merge(st, side, d)
     _set_top(st, side)
-    last = hdr[H_NLEV + side] - 1
-    if s != last:  # the last pool row moves into the hole; its chunk entry follows
-        for col in range(lv.shape[2]):
-            lv[side, s, col] = lv[side, last, col]
-        _, c, j = _locate(st, side, lv[side, s, V_KEY])
-        lx[side, c, X_SLOT, j] = s
-        if hdr[H_TOP + side] == last:
-            hdr[H_TOP + side] = s
-    hdr[H_NLEV + side] = last
+    # the row becomes a hole (key 0: no price has it) on the free list; no other row moves,
+    # so closing the best level (every sweep) costs no search
+    lv[side, s, V_KEY] = 0
+    lv[side, s, V_QTY] = 0
+    lv[side, s, V_COUNT] = 0
+    lv[side, s, V_TAIL] = -1
+    lv[side, s, V_HEAD] = hdr[H_LV_FREE + side]
+    hdr[H_LV_FREE + side] = s
+    holes = hdr[H_LV_HOLES + side] + 1
+    hdr[H_LV_HOLES + side] = holes
+    if holes > 16 and 2 * holes > hdr[H_NLEV + side]:
+        _compact_pool(st, side)
+
+
+@njit(cache=True, inline="always")
+def is_hole(lv, side, s):
+    """Whether pool row ``s`` is a closed level (see ``level_close``)."""
+    return lv[side, s, V_KEY] == 0
+
+
+@njit(cache=True)
+def _compact_pool(st, side):
+    """Renumber the open levels 0..n-1 in price order; the holes go."""
+    hdr = st.hdr
+    lv = st.lv
+    n = hdr[H_NLEV + side] - hdr[H_LV_HOLES + side]
+    rows = np.empty((max(n, 1), lv.shape[2]), np.int64)
+    k = 0
+    for d in range(hdr[H_NCH + side]):
+        c = st.ld[side, D_CHUNK, d]
+        for j in range(st.ld[side, D_COUNT, c]):
+            rows[k] = lv[side, st.lx[side, c, X_SLOT, j]]
+            st.lx[side, c, X_SLOT, j] = k
+            k += 1
+    lv[side, :n] = rows[:n]
+    hdr[H_NLEV + side] = n
+    hdr[H_LV_HOLES + side] = 0
+    hdr[H_LV_FREE + side] = -1
+    _set_top(st, side)
 
 
 @njit(cache=True)
@@ -336,6 +373,8 @@ def levels_clear(st):
         hdr[H_CH_USED + side] = 0
         hdr[H_CH_FREE + side] = 0
         hdr[H_TOP + side] = -1
+        hdr[H_LV_FREE + side] = -1
+        hdr[H_LV_HOLES + side] = 0
 
 
 @njit(cache=True)
@@ -416,6 +455,8 @@ def purge_dead(st):
     oq = st.oq
     for side in range(2):
         for li in range(st.hdr[H_NLEV + side]):
+            if is_hole(lv, side, li):
+                continue
             o = lv[side, li, V_HEAD]
             while o >= 0:
                 nxt = link_next(oq, o)

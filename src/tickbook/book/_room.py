@@ -31,6 +31,7 @@ from tickbook.book._layout import (
     O_META,
     ST_FREE,
     V_HEAD,
+    V_KEY,
     V_TAIL,
 )
 from tickbook.book._slots import link_next, link_prev, set_next, set_prev
@@ -185,7 +186,7 @@ def compact_orders(st):
     lv = st.lv
     for side in range(2):
         for li in range(hdr[H_NLEV + side]):
-            if lv[side, li, V_HEAD] >= 0:
+            if lv[side, li, V_KEY] != 0 and lv[side, li, V_HEAD] >= 0:  # not a hole
                 lv[side, li, V_HEAD] = remap[lv[side, li, V_HEAD]]
                 lv[side, li, V_TAIL] = remap[lv[side, li, V_TAIL]]
     st.oq = oq

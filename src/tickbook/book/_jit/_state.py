@@ -38,6 +38,7 @@ from tickbook.book._layout import (
     H_CAP_STOPS,
     H_FREE,
     H_IX_BITS,
+    H_LV_FREE,
     H_RECORD,
     H_TOP,
     HDR_SIZE,
@@ -398,6 +399,7 @@ def new_state(
     chunks = max(4, level_capacity // 16)
     hdr[H_CAP_CHUNKS] = chunks
     hdr[H_TOP] = hdr[H_TOP + 1] = -1
+    hdr[H_LV_FREE] = hdr[H_LV_FREE + 1] = -1
     arrays = (
         hdr,
         np.zeros((order_capacity, 8), np.int64),
