@@ -214,6 +214,208 @@ def _case_batch(n):
     return [one, two]
 
 
+# -- book shape: cost at 100 / 10k / 100k price levels, and with pending stops -------------
+
+#: levels spread over a range this many times wider than their count (a sparse, wide book)
+_SPREAD = 20
+#: the shape books' best bid, high enough for 100k levels spread below it
+_TOP = 50_000_000
+_SHAPE_OPS = {"insert": "new level + its cancel", "worst": "new worst level + its cancel"}
+_SHAPE_OPS |= {"match": "trade away the best level + refill it"}
+
+
+#: best ns per op seen per (library, workload, size), for the flatness rows of ``extras``
+_BEST: dict[tuple[str, str, int], float] = {}
+
+
+def _timed(key: tuple[str, str, int], go, ops: int) -> None:
+    t0 = time.perf_counter()
+    go()
+    ns = (time.perf_counter() - t0) / ops * 1e9
+    _BEST[key] = min(ns, _BEST.get(key, ns))
+
+
+def _flatness_rows() -> list[dict[str, object]]:
+    """Cost at the big shape over the small one, from the cases' own best times."""
+    rows = []
+    names = dict(_SHAPE_OPS, **{"stops-none": "stops: none triggers", "stops-fire": "stops: fire"})
+    for kind, what in names.items():
+        sizes = sorted({size for lib, k, size in _BEST if k == kind and lib == "tickbook"})
+        if len(sizes) < 2:
+            continue
+        for lib in ("tickbook", "nanobook"):
+            if (lib, kind, sizes[0]) not in _BEST:
+                continue
+            base = _BEST[(lib, kind, sizes[0])]
+            cells = ", ".join(f"{s:,}: {_BEST[(lib, kind, s)] / base:.2f}x" for s in sizes[1:])
+            rows.append(
+                {
+                    "metric": f"{what}: cost vs {sizes[0]:,} ({lib})",
+                    lib: cells,
+                    "target": "<= 2x" if lib == "tickbook" else "",
+                }
+            )
+    return rows
+
+
+def _shape_book(make, levels: int):
+    """A book of ``levels`` bid levels (one 10-lot each) at random prices over a wide range."""
+    rng = random.Random(20 + levels)
+    low = _TOP - _SPREAD * levels
+    prices = rng.sample(range(low, _TOP), levels)
+    ex = make()
+    submit = ex.submit_limit
+    for p in prices:
+        submit("buy", p, 10, "gtc")
+    taken = set(prices)
+    free = [p for p in rng.sample(range(low, _TOP), min(4 * levels, 40_000)) if p not in taken]
+    return ex, free, low
+
+
+def _shape_runner(kind: str, ex, free: list[int], low: int, ops: int):
+    rng = random.Random(7)
+    fresh = [free[rng.randrange(len(free))] for _ in range(ops)]
+    submit, cancel = ex.submit_limit, ex.cancel
+
+    if kind == "insert":
+
+        def go():
+            for p in fresh:
+                cancel(submit("buy", p, 10, "gtc").order_id)
+
+    elif kind == "worst":
+
+        def go():
+            for i in range(ops):
+                cancel(submit("buy", low - 1 - i, 10, "gtc").order_id)
+
+    else:  # match: a sell takes the whole best level, a buy puts it back
+
+        def go():
+            best = ex.best_bid()
+            for _ in range(ops):
+                submit("sell", best, 10, "gtc")
+                submit("buy", best, 10, "gtc")
+
+    return go
+
+
+def _shape_cases(quick: bool) -> list[Case]:
+    out = []
+    ops = 5_000 if quick else 20_000
+    for levels in (100, 10_000, 100_000):
+        for kind, what in _SHAPE_OPS.items():
+            books = {}
+
+            def setup(lib, make, levels=levels, kind=kind, books=books):
+                def prepare():
+                    books[lib] = _shape_runner(kind, *_shape_book(make, levels), ops)
+
+                return prepare
+
+            def run(lib, kind=kind, levels=levels, books=books):
+                def go():
+                    _timed((lib, kind, levels), books[lib], ops)
+
+                return go
+
+            libs = _libs()
+            out.append(
+                Case(
+                    "book",
+                    f"{levels:,} levels: {what} (per pair, {ops:,})",
+                    ops,
+                    {lib: run(lib) for lib in libs},
+                    setup={lib: setup(lib, make) for lib, make in libs.items()},
+                    target="<= 2x the 100-level row",
+                    repeat=3,
+                )
+            )
+    return out
+
+
+def _stops_book(make, pending: int):
+    """Huge bid at _TOP and ask at _TOP+1; ``pending`` stops far from both, half each side."""
+    ex = make()
+    ex.submit_limit("buy", _TOP, 10**9, "gtc")
+    ex.submit_limit("sell", _TOP + 1, 10**9, "gtc")
+    ex.submit_limit("sell", _TOP, 1, "ioc")  # last trade _TOP
+    for i in range(pending):
+        if i & 1:
+            ex.submit_stop_market("buy", _TOP + 100 + i, 1)
+        else:
+            ex.submit_stop_market("sell", _TOP - 100 - i, 1)
+    return ex
+
+
+def _stops_runner(kind: str, ex, ops: int, k: int):
+    submit, stop = ex.submit_limit, ex.submit_stop_market
+    if kind == "none":
+
+        def go():
+            for i in range(ops):  # trades at _TOP+1 and _TOP in turn: no stop is reached
+                if i & 1:
+                    submit("buy", _TOP + 1, 1, "ioc")
+                else:
+                    submit("sell", _TOP, 1, "ioc")
+
+    else:
+
+        def go():
+            for _ in range(ops):  # k buy stops at _TOP+1, then a trade there fires them all
+                submit("sell", _TOP, 1, "ioc")
+                for _ in range(k):
+                    stop("buy", _TOP + 1, 1)
+                submit("buy", _TOP + 1, 1, "ioc")
+
+    return go
+
+
+def _stop_cases(quick: bool) -> list[Case]:
+    out = []
+    ops = 5_000 if quick else 20_000
+    k = 10
+    for pending in (0, 1_000, 20_000):
+        for kind in ("none", "fire"):
+            books = {}
+            libs = _libs()
+
+            def setup(lib, make, pending=pending, kind=kind, books=books):
+                n = ops if kind == "none" else ops // k
+
+                def prepare():
+                    books[lib] = _stops_runner(kind, _stops_book(make, pending), n, k)
+
+                return prepare
+
+            def run(
+                lib, kind=kind, n=ops if kind == "none" else ops // k, pending=pending, books=books
+            ):
+                def go():
+                    per = n if kind == "none" else n * k
+                    _timed((lib, f"stops-{kind}", pending), books[lib], per)
+
+                return go
+
+            name = (
+                f"{pending:,} pending stops: crossing submit, none triggers ({ops:,})"
+                if kind == "none"
+                else f"{pending:,} pending stops: {k} stops placed and triggered, per stop"
+            )
+            out.append(
+                Case(
+                    "book",
+                    name,
+                    ops if kind == "none" else (ops // k) * k,
+                    {lib: run(lib) for lib in libs},
+                    setup={lib: setup(lib, make) for lib, make in libs.items()},
+                    target="<= 2x the 0-stop row",
+                    repeat=3,
+                )
+            )
+    return out
+
+
 def cases(quick: bool) -> list[Case]:
     """The book workloads; ``quick`` shrinks them for a smoke run."""
     n = 20_000 if quick else 200_000
@@ -232,7 +434,7 @@ def cases(quick: bool) -> list[Case]:
     for case in out:
         if case.ops >= 1_000_000:
             case.repeat = 2
-    return out + _case_batch(big)
+    return out + _case_batch(big) + _shape_cases(quick) + _stop_cases(quick)
 
 
 # -- memory and cold start ------------------------------------------------------------------
@@ -305,7 +507,7 @@ def _cold_start() -> float:
 def extras(quick: bool) -> list[dict[str, object]]:
     """Memory per resting order, memory under churn, cold start."""
     n = 100_000 if quick else 1_000_000
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, object]] = _flatness_rows()
     mine = _resting_memory("tickbook", n)
     theirs = _resting_memory("nanobook", n) if nanobook is not None else None
     rows.append(

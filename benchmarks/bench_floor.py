@@ -30,7 +30,7 @@ class _Empty:
 def _empty_kernel_door(ex):
     from numba import njit, typeof, types
 
-    from tickbook.book._entry import fast
+    from tickbook.book._jit import fast
 
     @njit
     def empty(st, side, price, qty, tif):

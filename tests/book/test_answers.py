@@ -7,7 +7,7 @@ import pytest
 from numba import config
 
 from tickbook.book import Exchange, FeedBook
-from tickbook.book._answers import cancel_answer, submit_answer
+from tickbook.book._jit import cancel_answer, submit_answer
 from tickbook.book._results import CancelResult, SubmitResult
 from tickbook.core import OrderStatus, UnknownOrder
 

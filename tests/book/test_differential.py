@@ -413,16 +413,27 @@ def test_an_empty_batch_changes_nothing():
 
 
 def book_dependencies(module: str, seen: set[str] | None = None) -> set[str]:
-    """The ``tickbook.book`` modules that ``module`` imports from, transitively."""
+    """The ``tickbook.book`` modules (dotted names) that ``module`` imports, transitively."""
     seen = set() if seen is None else seen
-    source = importlib.import_module(f"tickbook.book.{module}").__file__
+    source = importlib.import_module(module).__file__
     for node in ast.walk(ast.parse(Path(source).read_text())):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tickbook.book."):
-            name = node.module.rsplit(".", 1)[1]
-            if name not in seen:
-                seen.add(name)
-                book_dependencies(name, seen)
+        name = node.module if isinstance(node, ast.ImportFrom) else None
+        if (name or "").startswith("tickbook.book.") and name not in seen:
+            seen.add(name)
+            book_dependencies(name, seen)
     return seen
+
+
+KERNEL_MODULES = (
+    "_kernels",
+    "_stops",
+    "_matching",
+    "_levels",
+    "_slots",
+    "_index",
+    "_room",
+    "_feed",
+)
 
 
 def test_no_cached_kernel_is_older_than_the_code_it_compiles_in():
@@ -435,15 +446,16 @@ def test_no_cached_kernel_is_older_than_the_code_it_compiles_in():
         pytest.skip("NUMBA_CACHE_DIR moves the cache: only the in-tree cache is checked")
     book = Path(importlib.import_module("tickbook.book").__file__).parent
     stale = []
-    for module in ("_kernels", "_stops", "_matching", "_store", "_feed"):
-        mod = importlib.import_module(f"tickbook.book.{module}")
-        deps = book_dependencies(module) | {module}
-        newest = max((book / f"{d}.py").stat().st_mtime for d in deps)
-        for name, fn in vars(mod).items():
+    for module in KERNEL_MODULES:
+        name = f"tickbook.book.{module}"
+        mod = importlib.import_module(name)
+        deps = book_dependencies(name) | {name}
+        newest = max(Path(importlib.import_module(d).__file__).stat().st_mtime for d in deps)
+        for fname, fn in vars(mod).items():
             if not isinstance(fn, CPUDispatcher) or fn.__module__ != mod.__name__:
                 continue
             line = fn.py_func.__code__.co_firstlineno
-            for index in (book / "__pycache__").glob(f"{module}.{name}-{line}.py*.nbi"):
+            for index in (book / "__pycache__").glob(f"{module}.{fname}-{line}.py*.nbi"):
                 if index.stat().st_mtime < newest:
                     stale.append(index.name)
     assert not stale, f"stale Numba cache (older than a module it compiles in): {stale}"

@@ -5,8 +5,7 @@ import pytest
 from numba import config
 
 from tickbook.book import Exchange, _kernels
-from tickbook.book._entry import entry_points, fast
-from tickbook.book._state import MEMINFO_OFFSET, new_state
+from tickbook.book._jit import MEMINFO_OFFSET, entry_points, fast, new_state
 
 
 def test_fast_door_and_dispatcher_give_the_same_answers():
@@ -35,3 +34,23 @@ def test_fast_unboxing_found_the_slot_and_keeps_refcounts():
     for i in range(100):
         ex.submit_limit("buy", 100 + i, 1)
     assert ex._st._meminfo.refcount == before
+
+
+def test_kernels_declare_their_entry_signature_where_they_are_defined():
+    from tickbook.book import _feed, _kernels
+    from tickbook.book._jit import fast_kernel
+    from tickbook.book._jit._doors import _ENTRIES
+
+    for name in ("limit", "limit_ex", "market", "cancel", "modify", "reduce", "stop"):
+        assert _ENTRIES[name][0] is getattr(_kernels, name)
+    assert {"run_commands", "snapshot", "book_orders", "adopt", "feed_event"} <= set(_ENTRIES)
+    st = new_state()
+    door = fast_kernel(_feed.feed_event, st)  # no arity given: the declared one is used
+    assert door(st, 5, 1, 0, 7, 100, 3, 0) == 0 and st.hdr[7] == 100  # an add; best bid
+
+
+def test_a_kernel_without_a_declared_entry_has_no_door():
+    import pytest
+
+    with pytest.raises(AttributeError):
+        _ = entry_points(new_state()).no_such_kernel

@@ -394,3 +394,84 @@ def test_a_trailing_stop_ignores_prices_left_over_from_a_capped_cascade():
     stop = ex.submit_trailing_stop_market("sell", 1, 1, "fixed", 5).order_id
 
     assert ex.get_stop_order(stop).stop_price == 899 - 5
+
+
+# -- many pending stops: the trigger index ----------------------------------------------------
+
+
+def test_many_stops_fire_in_id_order_whatever_their_price():
+    import random
+
+    ex = Exchange()
+    rng = random.Random(3)
+    ex.submit_limit("buy", 1_000, 10**6)
+    ex.submit_limit("sell", 1_001, 10)
+    ex.submit_limit("sell", 1_050, 10**6)
+    ex.submit_limit("sell", 1_000, 1, "ioc")  # last trade 1000
+    stops = {}
+    for _ in range(3_000):  # none reached yet: buys above 1000, sells below
+        if rng.random() < 0.5:
+            price = rng.randrange(1_001, 1_100)
+            stops[ex.submit_stop_market("buy", price, 1).order_id] = ("buy", price)
+        else:
+            price = rng.randrange(900, 1_000)
+            stops[ex.submit_stop_market("sell", price, 1).order_id] = ("sell", price)
+    assert ex.pending_stop_count() == len(stops)
+    expected = sorted(oid for oid, (side, p) in stops.items() if side == "buy" and p <= 1_050)
+
+    ex.submit_limit("buy", 1_050, 11, "ioc")  # last 1050: buy stops <= 1050 fire, by id
+
+    fired = [t.aggressor_order_id for t in ex.trades() if t.aggressor_order_id in stops]
+    assert fired == expected and all(t.price == 1_050 for t in ex.trades()[-len(fired) :])
+    assert ex.pending_stop_count() == len(stops) - len(expected)
+    for oid in set(stops) - set(expected):
+        assert ex.get_stop_order(oid).status == StopStatus.PENDING
+
+
+def test_cancelling_many_stops_in_random_order_leaves_the_rest_to_fire():
+    import random
+
+    ex = Exchange()
+    rng = random.Random(4)
+    ex.submit_limit("sell", 2_000, 10**6)
+    ex.submit_limit("buy", 2_000, 1)  # last trade 2000
+    stops = [
+        ex.submit_stop_market("buy", rng.randrange(2_001, 2_500), 1).order_id for _ in range(500)
+    ]
+    cancelled = set(rng.sample(stops, 400))
+    for oid in rng.sample(sorted(cancelled), len(cancelled)):
+        ex.cancel(oid)
+    assert ex.pending_stop_count() == 100
+    ex.submit_limit("sell", 2_600, 10**6)
+    ex.submit_limit("buy", 2_600, 10**6 + 10, "ioc")  # sweeps to 2600: every stop fires
+    fired = {t.aggressor_order_id for t in ex.trades()} & set(stops)
+    assert fired == set(stops) - cancelled and ex.pending_stop_count() == 0
+
+
+def test_many_trailing_stops_move_and_fire_like_single_ones():
+    singles, crowd = Exchange(), Exchange()
+    for ex in (singles, crowd):
+        ex.submit_limit("buy", 50, 10**6)
+        ex.submit_limit("sell", 500, 10**6)
+    mine = crowd.submit_trailing_stop_market("sell", 90, 1, "fixed", 5).order_id
+    for k in range(300):  # company that must not change what happens to ``mine``
+        crowd.submit_trailing_stop_market("sell", 80 - (k % 20), 1, "fixed", 10 + k % 7)
+        crowd.submit_stop_market("buy", 1_000 + k, 1)
+    alone = singles.submit_trailing_stop_market("sell", 90, 1, "fixed", 5).order_id
+    for price in (100, 110, 120, 116, 114):
+        for ex in (singles, crowd):
+            trade_at(ex, price)
+    assert singles.get_stop_order(alone).stop_price == crowd.get_stop_order(mine).stop_price == 115
+    assert singles.get_stop_order(alone).status == crowd.get_stop_order(mine).status
+    assert crowd.get_stop_order(mine).status == StopStatus.TRIGGERED
+
+
+def test_a_batch_trailing_stop_without_a_trail_method_is_refused():
+    from tickbook.book import CommandKind, make_commands
+
+    ex = Exchange()
+    kinds = [CommandKind.TRAIL_MARKET, CommandKind.TRAIL_PARAMS]
+    cmds = make_commands(kinds, [1, 0], [0, 5], [1, 0], [95, 0])  # method (ref) 0: none
+    results, _ = ex.submit_batch(cmds)
+    assert (results["error"] < 0).all() and ex.pending_stop_count() == 0
+    assert ex.clock == 0

@@ -5,7 +5,7 @@ a new, working book built on copies of the state's arrays: the copy and the orig
 see each other's operations, and a copy's trade log is its own (the original's results keep
 theirs). A pickle holds the arrays, so it restores exactly, event log or not.
 
-The state's field list and constructor come from ``_state`` (the low-level module).
+The state's field list and constructor come from the fenced Numba code (``book/_jit``).
 """
 
 from __future__ import annotations
@@ -20,16 +20,10 @@ from tickbook.core import DataError
 __all__ = ["clone_state", "state_arrays", "state_from_arrays"]
 
 
-def _low() -> Any:
-    # the one place that knows where the state's field list and constructor live
-    # (``_FIELDS``, ``_make``, ``_PyBookState``, ``new_state``)
-    from tickbook.book import _state
-
-    return _state
-
-
 def _fields() -> tuple[str, ...]:
-    return _low()._FIELDS
+    from tickbook.book._jit import STATE_FIELDS
+
+    return STATE_FIELDS
 
 
 def state_arrays(st: Any) -> tuple[np.ndarray, ...]:
@@ -45,11 +39,10 @@ def state_from_arrays(arrays: Any) -> Any:
     A pickle from another version or a damaged one raises ``DataError`` instead of reaching
     a kernel with arrays of the wrong shape.
     """
-    from numba import config
+    from tickbook.book._jit import new_state, state_from_fields
 
-    _state = _low()
-    fields = _state._FIELDS
-    template = state_arrays(_state.new_state(16, record_events=False))
+    fields = _fields()
+    template = state_arrays(new_state(16, record_events=False))
     if not isinstance(arrays, tuple) or len(arrays) != len(fields):
         raise DataError("not a tickbook book state", field="state", value=type(arrays).__name__)
     for name, array, like in zip(fields, arrays, template, strict=True):
@@ -75,14 +68,18 @@ def state_from_arrays(arrays: Any) -> Any:
             raise DataError(
                 "book state header does not match its arrays", field="hdr", value=int(hdr[slot])
             )
-    if config.DISABLE_JIT:
-        return _state._PyBookState(*arrays)
-    return _state._make(*arrays)
+    return state_from_fields(*arrays)
+
+
+#: the axis each growing array grows along (rows otherwise): level pools and chunk tables
+#: per side, the stop heaps' columns
+_GROWS = {"lv": 1, "lx": 1, "ld": 2, "sx": 1}
 
 
 def _fixed(name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
-    # the sizes that never change as a book grows: all but the rows (levels: axis 1)
-    return (shape[0], *shape[2:]) if name == "lv" else shape[1:]
+    # the sizes that never change as a book grows: all but the growing axis
+    axis = _GROWS.get(name, 0)
+    return shape[:axis] + shape[axis + 1 :]
 
 
 def clone_state(st: Any) -> Any:

@@ -34,6 +34,10 @@ _WHY: dict[int, tuple[tuple[str, ...], str]] = {
     lay.E_PERIOD: (("atr_period",), f"an integer in [1, {lay.MAX_ATR_PERIOD}]"),
     lay.E_KIND: (("kind",), "a known command kind"),
     lay.E_NEW_QTY: (("new_quantity",), "at least 1 and below the order's open quantity"),
+    lay.E_LEVEL_QTY: (
+        ("new_quantity", "quantity"),
+        f"a quantity that keeps its price level's total <= {lay.MAX_LEVEL_QTY}",
+    ),
 }
 
 

@@ -1,11 +1,14 @@
 """Column and header indices shared by the kernels and their wrappers.
 
-The book state is a handful of plain arrays (see ``_state.py``). These constants name their
-columns so that kernels read ``oq[slot, O_PRICE]`` instead of magic numbers. All of them are
-module-level ints, which Numba freezes into the compiled code.
+The book state is a handful of plain arrays (see ``_jit/_state.py``). These constants name
+their columns so that kernels read ``oq[slot, O_PRICE]`` instead of magic numbers. All of them
+are module-level ints, which Numba freezes into the compiled code. Values that mirror a public
+enum (sides, statuses, time in force, self-trade modes) are taken from ``tickbook.core``.
 """
 
 import numpy as np
+
+from tickbook.core import OrderStatus, SelfTradePrevention, Side, TimeInForce
 
 # -- orders: oq (int64 [cap, 8]: one 64-byte cache line per order), oc (int64 [cap, 2]) -------
 #: the hot row: everything matching and cancelling touch, in one cache line
@@ -23,22 +26,43 @@ STP_SHIFT = 2
 STP_MASK = 7
 
 #: order statuses (OrderStatus values) plus the marker of a free slot
-ST_NEW, ST_PARTIAL, ST_FILLED, ST_CANCELLED = 0, 1, 2, 3
+ST_NEW = int(OrderStatus.NEW)
+ST_PARTIAL = int(OrderStatus.PARTIALLY_FILLED)
+ST_FILLED = int(OrderStatus.FILLED)
+ST_CANCELLED = int(OrderStatus.CANCELLED)
 ST_FREE = 255
 
-BUY, SELL = 0, 1
-GTC, IOC, FOK = 0, 1, 2
-STP_NONE, STP_CANCEL_NEWEST, STP_CANCEL_OLDEST, STP_CANCEL_BOTH, STP_DECREMENT = range(5)
+BUY, SELL = int(Side.BUY), int(Side.SELL)
+GTC, IOC, FOK = int(TimeInForce.GTC), int(TimeInForce.IOC), int(TimeInForce.FOK)
+STP_NONE = int(SelfTradePrevention.NONE)
+STP_CANCEL_NEWEST = int(SelfTradePrevention.CANCEL_NEWEST)
+STP_CANCEL_OLDEST = int(SelfTradePrevention.CANCEL_OLDEST)
+STP_CANCEL_BOTH = int(SelfTradePrevention.CANCEL_BOTH)
+STP_DECREMENT = int(SelfTradePrevention.DECREMENT)
 
-# -- price levels: lv (int64 [2, L, 5]); per side sorted by key, best level last ----------------
-#: key = price on the bid side and -price on the ask side, so both sides ascend toward the best
+# -- price levels ------------------------------------------------------------------------------
+#: lv (int64 [2, L, 5]): per side a pool of level records, rows 0..H_NLEV-1, in no order; a
+#: closed level's row is a hole (key 0, on a free list) until reused or compacted away.
+#: key = price on the bid side and -price on the ask side, so both sides ascend toward the best.
 V_KEY, V_QTY, V_HEAD, V_TAIL, V_COUNT = range(5)
+#: lx (int64 [2, chunks, 2, CHUNK]): the levels' order, as chunks of up to CHUNK sorted keys
+#: (row X_KEY) with the pool row of each (row X_SLOT)
+X_KEY, X_SLOT = range(2)
+CHUNK = 64
+#: ld (int64 [2, 4, chunks]): the chunk directory. D_CHUNK and D_MAX are indexed by position
+#: (chunk ids in key order, and the largest key of each); D_COUNT by chunk id (keys held);
+#: D_FREE is a stack of free chunk ids
+D_CHUNK, D_MAX, D_COUNT, D_FREE = range(4)
+#: a level's total quantity stays at most this (int64 would wrap past 2**63)
+MAX_LEVEL_QTY = 1 << 62
+#: below this many resting orders of at most MAX_QTY each, no level can reach MAX_LEVEL_QTY
+SAFE_RESTING = 1 << 22
 
 # -- trades: tr (int64 [cap, 7]) --------------------------------------------------------------
 T_ID, T_PRICE, T_QTY, T_AGGRESSOR, T_PASSIVE, T_TS, T_SIDE = range(7)
 TRADE_COLS = 7
 
-# -- stop orders: sp (int64 [cap, 15]) ---------------------------------------------------------
+# -- stop orders: sp (int64 [cap, 17]), rows in id order -----------------------------------------
 (
     S_ID,
     S_SIDE,
@@ -55,8 +79,14 @@ TRADE_COLS = 7
     S_TS,
     S_STATUS,
     S_FLAGS,
-) = range(15)
-STOP_COLS = 15
+    S_POS,
+    S_TPOS,
+) = range(17)
+STOP_COLS = 17
+#: S_POS: the stop's place in its side's trigger heap; S_TPOS: its place in the trailing list
+#: (-1 for a plain stop). sx (int64 [3, cap]): row BUY a min-heap of buy stops by stop price,
+#: row SELL a max-heap of sell stops, row X_TRAIL the pending trailing stops (sp rows)
+X_TRAIL = 2
 SS_PENDING, SS_TRIGGERED, SS_CANCELLED = 0, 1, 2
 TRAIL_NONE, TRAIL_FIXED, TRAIL_PERCENT, TRAIL_ATR = 0, 1, 2, 3
 #: trailing percentages and ATR multipliers are stored as integer parts per billion
@@ -93,9 +123,18 @@ H_CAP_INDEX = 24
 H_CAP_LEVELS = 25
 H_CAP_EVENTS = 26
 H_CAP_STOPS = 27
-H_NEMPTY = 28  # +side: empty levels kept in place below the best (see level_emptied)
+H_NCH = 28  # +side: chunks in the level order (positions used in ld[side, D_CHUNK])
 H_TRADE_LOG = 30  # address of the owning Exchange's current TradeLog, 0 for none (_answers.py)
-HDR_SIZE = 32
+H_TOP = 32  # +side: pool row of the best level, -1 when the side is empty
+H_CH_USED = 34  # +side: chunk ids ever handed out
+H_CH_FREE = 36  # +side: free chunk ids on the D_FREE stack
+H_CAP_CHUNKS = 38
+H_NHEAP = 39  # +side: stops in each side's trigger heap
+H_NTRAIL = 41  # pending trailing stops
+H_STOPS_DUE = 42  # 1 when the stops must be checked although nothing traded
+H_LV_FREE = 43  # +side: first closed pool row (a hole, linked through V_HEAD), -1 for none
+H_LV_HOLES = 45  # +side: closed pool rows below H_NLEV
+HDR_SIZE = 48
 
 NO_PRICE = 0
 EMPTY_SLOT = -1  # an empty bucket of the id index
@@ -152,6 +191,7 @@ E_DUPLICATE = -17
 E_FLAGS = -18
 #: not a refusal: the arrays lack room; nothing changed, Python grows them and calls again
 E_ROOM = -19
+E_LEVEL_QTY = -20  # the price level's total quantity would pass MAX_LEVEL_QTY
 
 MAX_PRICE = (1 << 52) - 1
 MAX_QTY = (1 << 40) - 1

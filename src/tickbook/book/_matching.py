@@ -8,10 +8,13 @@ Kernels here trust their callers to have made room (``ensure_room``) first.
 import numpy as np
 from numba import njit
 
+from tickbook.book._index import ix_insert
 from tickbook.book._layout import (
     BUY,
     C_PEAK,
     C_TS,
+    D_CHUNK,
+    D_COUNT,
     E_DISPLAY,
     E_FLAGS,
     E_OWNER,
@@ -26,11 +29,15 @@ from tickbook.book._layout import (
     FOK,
     GTC,
     H_CLOCK,
+    H_NCH,
     H_NEXT_ID,
     H_NLEV,
+    H_NRESTING,
     H_NTRADES,
+    H_TOP,
     MARKET_BUY_LIMIT,
     MARKET_SELL_LIMIT,
+    MAX_LEVEL_QTY,
     MAX_OWNER,
     MAX_PRICE,
     MAX_QTY,
@@ -42,6 +49,7 @@ from tickbook.book._layout import (
     O_QTY,
     O_REM,
     O_VIS,
+    SAFE_RESTING,
     ST_CANCELLED,
     ST_FILLED,
     ST_NEW,
@@ -56,25 +64,21 @@ from tickbook.book._layout import (
     V_HEAD,
     V_KEY,
     V_QTY,
+    X_SLOT,
 )
-from tickbook.book._store import (
-    alloc_slot,
+from tickbook.book._levels import (
     is_dead,
-    ix_insert,
     key_of,
-    level_emptied,
-    level_insert,
-    level_reuse,
-    level_search,
-    link_next,
-    make_meta,
-    owner_of,
+    level_close,
+    level_find,
+    level_open,
+    price_of,
     queue_append,
     queue_drop_dead,
     queue_unlink,
-    record_trade,
-    set_status,
 )
+from tickbook.book._log import record_trade
+from tickbook.book._slots import alloc_slot, link_next, make_meta, owner_of, set_status
 
 _USER_FLAGS = F_POST_ONLY | (STP_MASK << STP_SHIFT)
 
@@ -108,18 +112,28 @@ def _check_order(side, price, qty, tif, flags, owner, peak, is_market):
 # -- matching ---------------------------------------------------------------------------------
 
 
-@njit(cache=True, inline="always")
-def _price_of(side, key):
-    return key if side == 0 else -key
+_price_of = price_of
+
+
+@njit(cache=True)
+def level_fits(st, side, price, qty):
+    """Whether ``qty`` more can rest at ``price`` on ``side`` without passing MAX_LEVEL_QTY.
+
+    Below SAFE_RESTING resting orders (each at most MAX_QTY) no level can: one header read.
+    """
+    if st.hdr[H_NRESTING] < SAFE_RESTING:
+        return True
+    li = level_find(st, side, key_of(side, price))
+    return li < 0 or st.lv[side, li, V_QTY] <= MAX_LEVEL_QTY - qty
 
 
 @njit(cache=True)
 def _crosses(st, side, limit):
     opp = 1 - side
-    n = st.hdr[H_NLEV + opp]
-    if n == 0:
+    top = st.hdr[H_TOP + opp]
+    if top < 0:
         return False
-    best = _price_of(opp, st.lv[opp, n - 1, V_KEY])
+    best = _price_of(opp, st.lv[opp, top, V_KEY])
     return best <= limit if side == BUY else best >= limit
 
 
@@ -136,36 +150,49 @@ def _fillable(st, side, limit, qty, owner, stp):
     """
     opp = 1 - side
     lv = st.lv
-    oq = st.oq
     guarded = stp != STP_NONE and owner != 0
     avail = 0
-    for li in range(st.hdr[H_NLEV + opp] - 1, -1, -1):
-        price = _price_of(opp, lv[opp, li, V_KEY])
-        if (side == BUY and price > limit) or (side != BUY and price < limit):
-            break
-        stopper = False
-        if guarded and stp != STP_CANCEL_OLDEST:
-            o = lv[opp, li, V_HEAD]
-            while o >= 0 and not stopper:
-                if is_dead(oq, o):
-                    o = queue_drop_dead(st, opp, li, o)
-                    continue
-                stopper = owner_of(oq, o) == owner
-                o = link_next(oq, o)
+    for d in range(st.hdr[H_NCH + opp] - 1, -1, -1):
+        c = st.ld[opp, D_CHUNK, d]
+        for j in range(st.ld[opp, D_COUNT, c] - 1, -1, -1):
+            li = st.lx[opp, c, X_SLOT, j]
+            price = _price_of(opp, lv[opp, li, V_KEY])
+            if (side == BUY and price > limit) or (side != BUY and price < limit):
+                return avail
+            avail, done = _fillable_at(st, opp, li, qty, owner, stp, guarded, avail)
+            if done:
+                return avail
+    return avail
+
+
+@njit(cache=True)
+def _fillable_at(st, opp, li, qty, owner, stp, guarded, avail):
+    """Add what level ``li`` can fill to ``avail``; answer (avail, whether the walk ends)."""
+    lv = st.lv
+    oq = st.oq
+    stopper = False
+    if guarded and stp != STP_CANCEL_OLDEST:
         o = lv[opp, li, V_HEAD]
-        while o >= 0:
+        while o >= 0 and not stopper:
             if is_dead(oq, o):
                 o = queue_drop_dead(st, opp, li, o)
                 continue
-            if guarded and owner_of(oq, o) == owner:
-                if stp != STP_CANCEL_OLDEST:
-                    return avail
-            else:
-                avail += oq[o, O_VIS] if stopper else oq[o, O_REM]
-                if avail >= qty:
-                    return avail
+            stopper = owner_of(oq, o) == owner
             o = link_next(oq, o)
-    return avail
+    o = lv[opp, li, V_HEAD]
+    while o >= 0:
+        if is_dead(oq, o):
+            o = queue_drop_dead(st, opp, li, o)
+            continue
+        if guarded and owner_of(oq, o) == owner:
+            if stp != STP_CANCEL_OLDEST:
+                return avail, True
+        else:
+            avail += oq[o, O_VIS] if stopper else oq[o, O_REM]
+            if avail >= qty:
+                return avail, True
+        o = link_next(oq, o)
+    return avail, False
 
 
 @njit(cache=True)
@@ -207,10 +234,9 @@ def _match(st, side, limit, qty, owner, stp, aggressor, ts):
     filled = 0
     killed = False
     while left > 0 and not killed:
-        n = hdr[H_NLEV + opp]
-        if n == 0:
+        li = hdr[H_TOP + opp]
+        if li < 0:
             break
-        li = n - 1
         price = _price_of(opp, lv[opp, li, V_KEY])
         if (side == BUY and price > limit) or (side != BUY and price < limit):
             break
@@ -261,7 +287,7 @@ def _match(st, side, limit, qty, owner, stp, aggressor, ts):
                 queue_unlink(st, opp, li, o, 0)
                 o = nxt
         if lv[opp, li, V_COUNT] == 0:
-            level_emptied(st, opp, li)
+            level_close(st, opp, li)
     return filled, left, killed
 
 
@@ -296,16 +322,16 @@ def _place(st, oid, side, price, qty, tif, flags, owner, peak, ts):
     if not killed and hdr[H_NLEV + 1 - side] > 0:
         filled, left, killed = _match(st, side, limit, qty, owner, stp, oid, ts)
     oq[slot, O_FILLED] = filled
-    if left > 0 and not killed and tif == GTC and not is_market:
-        vis = left if peak == 0 or peak >= left else peak
+    vis = left if peak == 0 or peak >= left else peak
+    # a triggered stop was checked long before: should its level be full, it does not rest
+    rests = left > 0 and not killed and tif == GTC and not is_market
+    if rests and level_fits(st, side, price, vis):
         oq[slot, O_REM] = left
         oq[slot, O_VIS] = vis
         key = key_of(side, price)
-        li, found = level_search(st, side, key)
-        if not found:
-            level_insert(st, side, li, key)
-        else:
-            level_reuse(st, side, li)
+        li = level_find(st, side, key)
+        if li < 0:
+            li = level_open(st, side, key)
         queue_append(st, side, li, slot, vis)
         status = ST_PARTIAL if filled > 0 else ST_NEW
         resting = left

@@ -62,11 +62,12 @@ def grow(st: Any, adopt: Any, orders: int = 0, trades: int = 0) -> None:
     events = int(h[lay.H_NEVENTS]) + 3 + orders
     if h[lay.H_RECORD] and events > ev.shape[0]:
         ev = np.empty((max(_GROWTH * ev.shape[0], 16, _pow2(events)),), ev.dtype)
-    sp = st.sp
+    sp, sx = st.sp, st.sx
     if int(h[lay.H_NSTOPS]) + 2 > sp.shape[0]:
         sp = np.empty((2 * sp.shape[0], sp.shape[1]), np.int64)
+        sx = np.empty((sx.shape[0], sp.shape[0]), np.int64)
     tr = st.tr
     rows = int(h[lay.H_NTRADES]) + trades
     if rows > tr.shape[0]:
         tr = np.empty((max(_GROWTH * tr.shape[0], _pow2(rows)), tr.shape[1]), np.int64)
-    adopt(st, oq, oc, vals, lv, ev, sp, tr)
+    adopt(st, oq, oc, vals, lv, ev, sp, sx, tr)  # level chunks grow in the kernels

@@ -15,8 +15,8 @@ import numpy as np
 from tickbook.book import _layout as lay
 from tickbook.book._args import SIDE_TEXT, TIF_TEXT, as_int, flags, side_code, tif_code
 from tickbook.book._copying import state_arrays, state_from_arrays
-from tickbook.book._entry import entry_points
 from tickbook.book._errors import refusal, row_refusal
+from tickbook.book._jit import entry_points, new_state
 from tickbook.book._memory import grow
 from tickbook.book._results import (
     BATCH_RESULT_DTYPE,
@@ -28,7 +28,6 @@ from tickbook.book._results import (
     Trade,
     TradeLog,
 )
-from tickbook.book._state import new_state
 from tickbook.book._stop_api import StopOrders
 from tickbook.book.snapshot import BookSnapshot
 from tickbook.core import (

@@ -15,9 +15,8 @@ import numpy as np
 from tickbook.book import _feed
 from tickbook.book import _layout as lay
 from tickbook.book._copying import state_arrays, state_from_arrays
-from tickbook.book._entry import fast_kernel
+from tickbook.book._jit import fast_kernel, new_state
 from tickbook.book._results import trade_dtype
-from tickbook.book._state import new_state
 from tickbook.book.exchange import MAX_ORDER_CAPACITY
 from tickbook.book.snapshot import BookSnapshot
 from tickbook.core import (

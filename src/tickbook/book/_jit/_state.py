@@ -27,8 +27,10 @@ from numba.core.typing.templates import AttributeTemplate, infer_getattr
 from numba.experimental import structref
 
 from tickbook.book._layout import (
+    CHUNK,
     COMMAND_DTYPE,
     EMPTY_SLOT,
+    H_CAP_CHUNKS,
     H_CAP_EVENTS,
     H_CAP_INDEX,
     H_CAP_LEVELS,
@@ -36,16 +38,20 @@ from tickbook.book._layout import (
     H_CAP_STOPS,
     H_FREE,
     H_IX_BITS,
+    H_LV_FREE,
     H_RECORD,
+    H_TOP,
     HDR_SIZE,
     MAX_ATR_PERIOD,
     STOP_COLS,
     TRADE_COLS,
 )
 
-__all__ = ["BookState", "new_state", "view"]
+__all__ = ["STATE_FIELDS", "BookState", "new_state", "state_from_fields", "view"]
 
-_FIELDS = ("hdr", "oq", "oc", "ix_vals", "lv", "tr", "ev", "sp", "ring")
+_FIELDS = ("hdr", "oq", "oc", "ix_vals", "lv", "lx", "ld", "tr", "ev", "sp", "sx", "ring")
+#: the state's arrays, in the order ``state_from_fields`` takes them
+STATE_FIELDS = _FIELDS
 
 
 class BookStateType(types.StructRef):
@@ -210,9 +216,12 @@ class BookState(structref.StructRefProxy):
     oc = property(lambda self: _get_oc(self))
     ix_vals = property(lambda self: _get_ix_vals(self))
     lv = property(lambda self: _get_lv(self))
+    lx = property(lambda self: _get_lx(self))
+    ld = property(lambda self: _get_ld(self))
     tr = property(lambda self: _get_tr(self))
     ev = property(lambda self: _get_ev(self))
     sp = property(lambda self: _get_sp(self))
+    sx = property(lambda self: _get_sx(self))
     ring = property(lambda self: _get_ring(self))
 
 
@@ -287,6 +296,21 @@ def _get_lv(st):
 
 
 @njit(cache=True)
+def _get_lx(st):
+    return _owned_field(st, "lx")
+
+
+@njit(cache=True)
+def _get_ld(st):
+    return _owned_field(st, "ld")
+
+
+@njit(cache=True)
+def _get_sx(st):
+    return _owned_field(st, "sx")
+
+
+@njit(cache=True)
 def _get_tr(st):
     return _owned_field(st, "tr")
 
@@ -326,16 +350,19 @@ STATE_TYPE = BookStateType(
         ("oc", _I64_2),
         ("ix_vals", types.Array(types.int32, 1, "C")),
         ("lv", types.Array(types.int64, 3, "C")),
+        ("lx", types.Array(types.int64, 4, "C")),
+        ("ld", types.Array(types.int64, 3, "C")),
         ("tr", _I64_2),
         ("ev", typeof(np.zeros(1, COMMAND_DTYPE))),
         ("sp", _I64_2),
+        ("sx", _I64_2),
         ("ring", _I64_1),
     ]
 )
 
 
 @njit(cache=True)
-def _make(hdr, oq, oc, ix_vals, lv, tr, ev, sp, ring):
+def _make(hdr, oq, oc, ix_vals, lv, lx, ld, tr, ev, sp, sx, ring):
     # a cached constructor: Numba's generated one recompiles in every process (~0.5 s)
     st = structref.new(STATE_TYPE)
     st.hdr = hdr
@@ -343,11 +370,21 @@ def _make(hdr, oq, oc, ix_vals, lv, tr, ev, sp, ring):
     st.oc = oc
     st.ix_vals = ix_vals
     st.lv = lv
+    st.lx = lx
+    st.ld = ld
     st.tr = tr
     st.ev = ev
     st.sp = sp
+    st.sx = sx
     st.ring = ring
     return st
+
+
+def state_from_fields(*arrays: np.ndarray) -> Any:
+    """Bundle arrays (in ``STATE_FIELDS`` order, layout already checked) into a state."""
+    if config.DISABLE_JIT:
+        return _PyBookState(*arrays)
+    return _make(*arrays)
 
 
 def new_state(
@@ -368,15 +405,22 @@ def new_state(
     hdr[H_CAP_LEVELS] = level_capacity
     hdr[H_CAP_EVENTS] = events if record_events else 1 << 62  # no log: never short of room
     hdr[H_CAP_STOPS] = 16
+    chunks = max(4, level_capacity // 16)
+    hdr[H_CAP_CHUNKS] = chunks
+    hdr[H_TOP] = hdr[H_TOP + 1] = -1
+    hdr[H_LV_FREE] = hdr[H_LV_FREE + 1] = -1
     arrays = (
         hdr,
         np.zeros((order_capacity, 8), np.int64),
         np.zeros((order_capacity, 2), np.int64),
         np.full(index_size, EMPTY_SLOT, np.int32),
         np.zeros((2, level_capacity, 5), np.int64),
+        np.zeros((2, chunks, 2, CHUNK), np.int64),
+        np.zeros((2, 4, chunks), np.int64),
         np.zeros((256, TRADE_COLS), np.int64),
         np.zeros(events, COMMAND_DTYPE),
         np.zeros((16, STOP_COLS), np.int64),
+        np.zeros((3, 16), np.int64),
         np.zeros(MAX_ATR_PERIOD, np.int64),
     )
     if config.DISABLE_JIT:
