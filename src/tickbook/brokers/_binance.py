@@ -430,7 +430,7 @@ class BinanceBroker(BrokerBase):
         pair = None if symbol is None else self._pair(symbol)[1].pair
         if order_id is not None:
             head, _, number = order_id.partition(":")
-            if not number.isdigit() or head not in self._rules:
+            if not (number.isascii() and number.isdigit()) or head not in self._rules:
                 raise refuse("order_id", "a BinanceBroker order id 'PAIR:number'", order_id)
             if pair is not None and pair != head:
                 raise OrderNotFound(f"order {order_id!r} is not on {pair}", field="order_id",

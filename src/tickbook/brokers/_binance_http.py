@@ -226,7 +226,7 @@ class BinanceHttp:
         used = response.headers.get("X-MBX-USED-WEIGHT-1M") or response.headers.get(
             "X-MBX-USED-WEIGHT"
         )
-        if used is not None and used.strip().isdigit():
+        if used is not None and used.strip().isascii() and used.strip().isdigit():
             self.used_weight = int(used)
             self.weight_minute = self.now_ms() // 60_000
             if self.weight_limit and self.used_weight >= 0.9 * self.weight_limit:

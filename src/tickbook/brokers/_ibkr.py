@@ -310,7 +310,7 @@ class IbkrBroker(BrokerBase):
         self._live()
         order_id, client_order_id, symbol = check_lookup(order_id, client_order_id, symbol)
         if order_id is not None:
-            if not order_id.isdigit():
+            if not (order_id.isascii() and order_id.isdigit()):
                 raise refuse("order_id", "an IbkrBroker order id (digits)", order_id)
             trade = next((t for t in self._ib.trades() if str(t.order.orderId) == order_id),
                          None)  # fmt: skip

@@ -95,7 +95,7 @@ def parse_order(market: Market, account: int, body: Any) -> Command:
 
 def parse_order_id(value: Any) -> int:
     """Return an order id (a positive integer, or its decimal string), or refuse it."""
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
         value = int(value)
     if type(value) is not int or not 0 < value < (1 << 62):
         raise _refuse("order_id", "a positive integer", value)
